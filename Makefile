@@ -1,0 +1,106 @@
+# vfio-pci-bpf: one entry point for build, deps, demo, check and install.
+# All build output goes to $(BUILD).
+
+BUILD ?= $(CURDIR)/build
+# Test kernel: the newest installed Debian 6.12 with image and headers.
+KVER ?= $(shell ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null | \
+	  sed 's|/lib/modules/||; s|/build||' | \
+	  while read v; do [ -e /boot/vmlinuz-$$v ] && echo $$v; done | sort -V | tail -n1)
+# Module build tree: the running kernel's headers if present, else the test kernel's.
+KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(shell uname -r)/build,/lib/modules/$(KVER)/build)
+CLANG ?= $(shell command -v clang-19 || command -v clang)
+CC ?= gcc
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 -Iinclude
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude \
+	-I/usr/include/$(shell $(CC) -dumpmachine) -Wall
+
+TOOLS := vfio-client
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
+TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
+
+.PHONY: all module bpf tools unit deps check check-run demo demo-run install clean \
+	vm-shell help
+all: module bpf tools
+
+help:
+	@echo "make            build module, BPF objects and tools into $(BUILD)"
+	@echo "make deps       install what the project needs from Debian"
+	@echo "make check      run unit tests and the VM suite"
+	@echo "make demo       boot the test VM and show the driver at work"
+	@echo "make vm-shell   interactive shell in the test VM"
+	@echo "make install    install the module, policies and tools"
+
+# --- kernel module -------------------------------------------------------
+# Kbuild of 6.12 builds external modules in their source folder, so the
+# sources are linked into the build folder to keep the checkout clean.
+module: $(BUILD)/kernel/vfio_pci_bpf.ko
+$(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS)
+	@test -d "$(KDIR)" || { echo "no kernel build tree at KDIR=$(KDIR) (run 'make deps')"; exit 1; }
+	@mkdir -p $(BUILD)/kernel
+	@for f in kernel/*.c kernel/*.h kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done
+	$(MAKE) -C $(KDIR) M=$(BUILD)/kernel VPB_INCLUDE=$(CURDIR)/include modules
+
+# --- BPF policies --------------------------------------------------------
+bpf: $(BPF_OBJS) $(TEST_BPF_OBJS)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c include/vfio_pci_bpf.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c include/vfio_pci_bpf.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# --- userspace tools -----------------------------------------------------
+tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS))
+$(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
+
+# --- tests ---------------------------------------------------------------
+unit: $(UNIT_BINS)
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itools/vfio-client -o $@ $< $(UNIT_DEPS_$*) -lcmocka
+
+# Only a KVER the user gave is passed on: otherwise deps picks the newest.
+deps:
+	@KVER=$(if $(filter command line environment,$(origin KVER)),$(KVER),) tools/deps.sh >/dev/null
+
+# check and demo install deps first, then rebuild against the test kernel.
+check: deps
+	@$(MAKE) --no-print-directory check-run
+check-run:
+	@$(MAKE) --no-print-directory all unit KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
+	@echo $(KVER) >$(BUILD)/kver
+	@BUILD=$(BUILD) KVER=$(KVER) tests/run-all.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+demo-run:
+	@$(MAKE) --no-print-directory all KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
+	@echo $(KVER) >$(BUILD)/kver
+	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh -- tests/vm/demo.sh
+
+vm-shell: all
+	@echo $(KVER) >$(BUILD)/kver
+	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh --shell
+
+# --- install -------------------------------------------------------------
+install: all
+	$(MAKE) -C $(KDIR) M=$(BUILD)/kernel INSTALL_MOD_DIR=extra modules_install
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf \
+		$(DESTDIR)$(PREFIX)/include
+	install -m 0755 $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/
+	install -m 0644 include/vfio_pci_bpf.h $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-pci-bpf: a vfio-pci-core variant driver that behaves like vfio-pci
+ * and lets BPF struct_ops policies hook the device.
+ */
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+#include "vpb.h"
+
+DEFINE_MUTEX(vpb_lock);
+LIST_HEAD(vpb_devices);
+
+static u32 vpb_pci_addr(struct pci_dev *pdev)
+{
+	return VFIO_PCI_BPF_ADDR(pci_domain_nr(pdev->bus), pdev->bus->number,
+				 PCI_SLOT(pdev->devfn), PCI_FUNC(pdev->devfn));
+}
+
+static void vpb_fill_info(struct vpb_device *vdev)
+{
+	struct pci_dev *pdev = vdev->core.pdev;
+	struct vfio_pci_bpf_dev *info = &vdev->info;
+	int bar;
+
+	info->addr = vpb_pci_addr(pdev);
+	info->vendor = pdev->vendor;
+	info->device = pdev->device;
+	info->subsystem_vendor = pdev->subsystem_vendor;
+	info->subsystem_device = pdev->subsystem_device;
+	if (pdev->is_virtfn) {
+		struct pci_dev *pf = pci_physfn(pdev);
+		int id = pci_iov_vf_id(pdev);
+
+		info->is_vf = 1;
+		info->pf_addr = vpb_pci_addr(pf);
+		info->vf_index = id < 0 ? 0 : id;
+	}
+	for (bar = 0; bar < VFIO_PCI_BPF_NUM_BARS; bar++)
+		info->bar_size[bar] = pci_resource_len(pdev, bar);
+}
+
+static int vpb_init_dev(struct vfio_device *core_vdev)
+{
+	struct vpb_device *vdev =
+		container_of(core_vdev, struct vpb_device, core.vdev);
+
+	INIT_LIST_HEAD(&vdev->node);
+	RCU_INIT_POINTER(vdev->chain, NULL);
+	return vfio_pci_core_init_dev(core_vdev);
+}
+
+static int vpb_open_device(struct vfio_device *core_vdev)
+{
+	struct vfio_pci_core_device *core =
+		container_of(core_vdev, struct vfio_pci_core_device, vdev);
+	int ret;
+
+	ret = vfio_pci_core_enable(core);
+	if (ret)
+		return ret;
+	vfio_pci_core_finish_enable(core);
+	return 0;
+}
+
+static const struct vfio_device_ops vpb_vfio_ops = {
+	.name = "vfio-pci-bpf",
+	.init = vpb_init_dev,
+	.release = vfio_pci_core_release_dev,
+	.open_device = vpb_open_device,
+	.close_device = vfio_pci_core_close_device,
+	.ioctl = vfio_pci_core_ioctl,
+	.device_feature = vfio_pci_core_ioctl_feature,
+	.read = vfio_pci_core_read,
+	.write = vfio_pci_core_write,
+	.mmap = vfio_pci_core_mmap,
+	.request = vfio_pci_core_request,
+	.match = vfio_pci_core_match,
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+};
+
+static int vpb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vpb_device *vdev;
+	int ret;
+
+	/* Like vfio-pci: only normal (type 0) functions can be assigned. */
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return -EINVAL;
+
+	vdev = vfio_alloc_device(vpb_device, core.vdev, &pdev->dev,
+				 &vpb_vfio_ops);
+	if (IS_ERR(vdev))
+		return PTR_ERR(vdev);
+
+	dev_set_drvdata(&pdev->dev, &vdev->core);
+	vpb_fill_info(vdev);
+	ret = vfio_pci_core_register_device(&vdev->core);
+	if (ret)
+		goto out_put;
+	ret = device_add_group(&pdev->dev, &vpb_attr_group);
+	if (ret)
+		goto out_unregister;
+
+	mutex_lock(&vpb_lock);
+	list_add_tail(&vdev->node, &vpb_devices);
+	vpb_policy_device_added(vdev);
+	mutex_unlock(&vpb_lock);
+	return 0;
+
+out_unregister:
+	vfio_pci_core_unregister_device(&vdev->core);
+out_put:
+	vfio_put_device(&vdev->core.vdev);
+	return ret;
+}
+
+static void vpb_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+	struct vpb_device *vdev = vpb_from_core(core);
+
+	mutex_lock(&vpb_lock);
+	list_del_init(&vdev->node);
+	vpb_policy_device_removed(vdev);
+	mutex_unlock(&vpb_lock);
+
+	device_remove_group(&pdev->dev, &vpb_attr_group);
+	vfio_pci_core_unregister_device(core);
+	vfio_put_device(&core->vdev);
+}
+
+static int vpb_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
+{
+	return vfio_pci_core_sriov_configure(dev_get_drvdata(&pdev->dev),
+					     nr_virtfn);
+}
+
+/* Bound only through driver_override, like every vfio-pci variant. */
+static const struct pci_device_id vpb_pci_table[] = {
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, vpb_pci_table);
+
+static struct pci_driver vpb_pci_driver = {
+	.name = VFIO_PCI_BPF_DRIVER_NAME,
+	.id_table = vpb_pci_table,
+	.probe = vpb_probe,
+	.remove = vpb_remove,
+	.err_handler = &vfio_pci_core_err_handlers,
+	.sriov_configure = vpb_sriov_configure,
+	.driver_managed_dma = true,
+};
+
+static int __init vpb_init(void)
+{
+	int ret;
+
+	ret = vpb_policy_init();
+	if (ret)
+		return ret;
+	return pci_register_driver(&vpb_pci_driver);
+}
+
+static void __exit vpb_exit(void)
+{
+	pci_unregister_driver(&vpb_pci_driver);
+}
+
+module_init(vpb_init);
+module_exit(vpb_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VFIO PCI variant driver with BPF struct_ops hook points");

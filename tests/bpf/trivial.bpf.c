@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The smallest policy: attaches to every vfio-pci-bpf device, hooks nothing. */
+#include <linux/types.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "vfio_pci_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+SEC("struct_ops.s/attach")
+int BPF_PROG(trivial_attach, struct vfio_pci_bpf_dev *dev)
+{
+	return 0;
+}
+
+SEC(".struct_ops.link")
+struct vfio_pci_bpf_ops trivial = {
+	.attach = (void *)trivial_attach,
+	.name = "trivial",
+};

@@ -1,0 +1,35 @@
+#!/bin/bash
+# PID 1 inside the test VM, started from the host root shared read-only.
+# Makes the writable places a test needs, runs the command the host left in
+# the results share, saves its status and dmesg there, and powers off.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+for d in /tmp /run /var/tmp /root /var/lib /var/log /etc/qemu; do
+	[ -d "$d" ] && mount -t tmpfs tmpfs "$d"
+done
+mount -t bpf bpf /sys/fs/bpf
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mkdir -p /dev/pts /dev/shm /run/vmtest
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /run/vmtest
+
+export VMTEST_RESULTS=/run/vmtest
+cd "$(cat /run/vmtest/cwd)" || cd /
+echo "vmtest: guest up after $(cut -d' ' -f1 /proc/uptime) s"
+if [ "$(cat /run/vmtest/cmd)" = "--shell" ]; then
+	setsid -c bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
+	rc=$?
+else
+	bash -c "$(cat /run/vmtest/cmd)" </dev/null 2>&1 | tee /run/vmtest/output
+	rc=${PIPESTATUS[0]}
+fi
+dmesg >/run/vmtest/dmesg
+echo "$rc" >/run/vmtest/rc
+sync
+echo o >/proc/sysrq-trigger
+sleep 10
