@@ -8,9 +8,9 @@ set -euo pipefail
 
 BACKPORTS_LIST=/etc/apt/sources.list.d/vfio-pci-bpf-backports.sources
 # Host tools and libraries; the versions that matter come from backports.
-BASE_PKGS=(make gcc clang-19 llvm-19 lld-19 libelf-dev zlib1g-dev pkg-config
-	busybox-static cpio kmod pciutils libcmocka-dev libjson-c-dev libudev-dev
-	socat jq python3)
+BASE_PKGS=(make gcc clang-19 llvm-19 libelf-dev zlib1g-dev pkg-config pahole
+	busybox-static cpio xz-utils kmod pciutils libcmocka-dev libjson-c-dev
+	libudev-dev socat python3 util-linux)
 BACKPORT_PKGS=(qemu-system-x86 libbpf-dev bpftool)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
@@ -52,6 +52,9 @@ SRC
 }
 
 APT_UPDATED=0
+lists_fresh() {
+	[ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*bookworm-backports*Packages*' -mtime -1 2>/dev/null)" ]
+}
 apt_update_once() {
 	if [ "$APT_UPDATED" = 0 ]; then
 		run_apt update -qq >&2
@@ -111,8 +114,8 @@ main() {
 	if [ -z "$kver" ]; then
 		kver=$(ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null |
 			sed 's#/lib/modules/##; s#/build##' | sort -V | tail -n1 || true)
-		# Prefer the archive's newest when the lists are fresh.
-		apt_update_once
+		# The archive's newest, from lists refreshed at most a day ago.
+		lists_fresh || apt_update_once
 		local newest
 		newest=$(newest_kver)
 		[ -n "$newest" ] && kver=$newest

@@ -1,0 +1,108 @@
+# Shared helpers of the VM tests; sourced inside the guest.
+# Each check prints "ok NAME", "FAIL NAME: why" or "skip NAME: why";
+# finish() turns the tally into the exit status.
+set -u
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+CLIENT=$BUILD/tools/vfio-client
+MODULE=$BUILD/kernel/vfio_pci_bpf.ko
+EDU0=0000:00:10.0
+EDU1=0000:00:11.0
+IGB_PF=0000:01:00.0
+SCRATCH=$(mktemp -d)
+FAILURES=0
+
+ok() { echo "ok $1"; }
+fail() {
+	echo "FAIL $1${2:+: $2}"
+	FAILURES=$((FAILURES + 1))
+}
+skip() { echo "skip $1: $2"; }
+
+# check NAME COMMAND...: ok when COMMAND succeeds; its output is shown on failure.
+check() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		ok "$name"
+	else
+		fail "$name" "'$*' exited $?"
+		printf '%s\n' "$out" | tail -n 20 | sed 's/^/    /'
+	fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1" "expected '$2', got '$3'"
+	fi
+}
+
+finish() {
+	rm -rf "$SCRATCH"
+	[ "$FAILURES" = 0 ]
+	exit $?
+}
+
+# A kernel message the test provokes on purpose (extended regex).
+expect_dmesg() { echo "$1" >>"$VMTEST_RESULTS/dmesg-allow"; }
+
+load_module() {
+	modprobe vfio-pci-core || return 1
+	modprobe vfio_iommu_type1 || return 1
+	lsmod | grep -q '^vfio_pci_bpf ' || insmod "$MODULE"
+}
+
+driver_of() {
+	local link
+	link=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) || return 0
+	basename "$link"
+}
+
+unbind() {
+	[ -e "/sys/bus/pci/devices/$1/driver" ] &&
+		echo "$1" >"/sys/bus/pci/devices/$1/driver/unbind"
+	return 0
+}
+
+# bind BDF DRIVER: rebind through driver_override, as an operator would.
+bind() {
+	local bdf=$1 drv=$2
+	[ "$(driver_of "$bdf")" = "$drv" ] && return 0
+	[ "$drv" = vfio-pci ] && modprobe vfio-pci
+	unbind "$bdf"
+	echo "$drv" >"/sys/bus/pci/devices/$bdf/driver_override"
+	echo "$bdf" >/sys/bus/pci/drivers_probe
+	[ "$(driver_of "$bdf")" = "$drv" ]
+}
+
+# create_vfs N: VFs of the igb PF, left unbound for the test to place.
+create_vfs() {
+	modprobe igb
+	local i
+	for i in $(seq 50); do
+		[ "$(driver_of "$IGB_PF")" = igb ] && break
+		sleep 0.1
+	done
+	echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_drivers_autoprobe"
+	echo "$1" >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
+}
+
+vf_list() {
+	local v
+	for v in /sys/bus/pci/devices/$IGB_PF/virtfn*; do
+		[ -e "$v" ] && basename "$(readlink "$v")"
+	done
+}
+
+# wait_for_line FILE TEXT: a background client reached a point (max ~20 s).
+wait_for_line() {
+	local i
+	for i in $(seq 200); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
