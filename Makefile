@@ -95,7 +95,8 @@ vm-shell: all
 
 # --- install -------------------------------------------------------------
 install: all
-	$(MAKE) -C $(KDIR) M=$(BUILD)/kernel INSTALL_MOD_DIR=extra modules_install
+	$(MAKE) -C $(KDIR) M=$(BUILD)/kernel INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf \
 		$(DESTDIR)$(PREFIX)/include
 	install -m 0755 $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
