@@ -8,11 +8,7 @@
 #ifndef VFIO_PCI_BPF_H
 #define VFIO_PCI_BPF_H
 
-#ifdef __KERNEL__
 #include <linux/types.h>
-#else
-#include <linux/types.h>
-#endif
 
 #define VFIO_PCI_BPF_DRIVER_NAME "vfio-pci-bpf"
 #define VFIO_PCI_BPF_OPS_NAME "vfio_pci_bpf_ops"
@@ -53,20 +49,125 @@ struct vfio_pci_bpf_dev {
 };
 
 /*
+ * Verdicts.  A hook returns one of these or a negative errno, which denies
+ * the access or ioctl with that error.  Any other value is counted as an
+ * error and treated as PASS.
+ */
+enum vfio_pci_bpf_verdict {
+	VFIO_PCI_BPF_PASS = 0, /* continue down the chain, then the default path */
+	VFIO_PCI_BPF_HANDLED = 1, /* the policy did it: no default path */
+};
+/* For writes, handling means absorbing: the write never reaches hardware. */
+#define VFIO_PCI_BPF_DROP VFIO_PCI_BPF_HANDLED
+
+/* Deepest errno a hook may return; anything below is an error verdict. */
+#define VFIO_PCI_BPF_MAX_ERRNO 4095
+
+/*
+ * One config-space or BAR access.  Only `value` is writable by a policy:
+ * config_read may rewrite what the user sees, bar_read may supply it,
+ * bar_write may rewrite what reaches the hardware.
+ */
+struct vfio_pci_bpf_access {
+	__u64 offset; /* within config space, or within the BAR */
+	__u64 value; /* data read or to be written, in CPU order */
+	__u32 size; /* 1, 2, 4 or 8 bytes */
+	__u32 bar; /* BAR index for bar_* hooks; 0xff for config space */
+};
+#define VFIO_PCI_BPF_CONFIG_SPACE 0xff
+
+/* One device-fd ioctl, seen before vfio-pci-core handles it. */
+struct vfio_pci_bpf_ioctl {
+	__u32 cmd;
+	__u32 __pad;
+	__u64 arg; /* the user's argument: an address, never dereferenced */
+};
+
+/* Flags of struct vfio_pci_bpf_ops. */
+#define VFIO_PCI_BPF_F_ALL 0
+
+/* Most ranges one device may have trapped, over all its policies. */
+#define VFIO_PCI_BPF_MAX_TRAPS 16
+
+/*
  * The struct_ops type a policy fills in.  Data fields select the devices:
  * `target` one device by address, or 0 for every device (current and
  * future) whose vendor/device match (VFIO_PCI_BPF_ANY_ID matches all).
+ * Policies on one device form a chain ordered by `priority` (lower runs
+ * first), then by attach order; the first verdict other than PASS ends it.
  */
 struct vfio_pci_bpf_ops {
-	/* Lifecycle.  attach may refuse the device with a negative errno. */
+	/* Lifecycle (may sleep).  attach may refuse the device with -errno. */
 	int (*attach)(struct vfio_pci_bpf_dev *dev);
 	void (*detach)(struct vfio_pci_bpf_dev *dev);
+	int (*open)(struct vfio_pci_bpf_dev *dev);
+	void (*close)(struct vfio_pci_bpf_dev *dev);
+
+	/* Interception (ioctl may sleep; the access hooks may not). */
+	int (*ioctl)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_ioctl *io);
+	int (*config_read)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
+	int (*config_write)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
+	int (*bar_read)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
+	int (*bar_write)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
 
 	char name[VFIO_PCI_BPF_NAME_LEN];
 	__u32 target;
 	__u32 vendor;
 	__u32 device;
 	__u32 flags;
+	__s32 priority;
 };
+
+/* Hook numbering, shared by the counters and the sysfs view. */
+enum vfio_pci_bpf_hook {
+	VFIO_PCI_BPF_HOOK_ATTACH,
+	VFIO_PCI_BPF_HOOK_DETACH,
+	VFIO_PCI_BPF_HOOK_OPEN,
+	VFIO_PCI_BPF_HOOK_CLOSE,
+	VFIO_PCI_BPF_HOOK_IOCTL,
+	VFIO_PCI_BPF_HOOK_CONFIG_READ,
+	VFIO_PCI_BPF_HOOK_CONFIG_WRITE,
+	VFIO_PCI_BPF_HOOK_BAR_READ,
+	VFIO_PCI_BPF_HOOK_BAR_WRITE,
+	VFIO_PCI_BPF_NR_HOOKS,
+};
+
+/*
+ * Names in the counters file (sysfs vfio_bpf/counters), one line each:
+ * "hook.<hook>.<stat> <value>", in the order of enum vfio_pci_bpf_hook.
+ */
+#define VFIO_PCI_BPF_HOOK_NAMES                                                \
+	"attach", "detach", "open", "close", "ioctl", "config_read",           \
+		"config_write", "bar_read", "bar_write"
+#define VFIO_PCI_BPF_STAT_NAMES "calls", "pass", "handled", "denied", "error", "ns"
+
+#if defined(__bpf__)
+/*
+ * Kfuncs, callable from vfio_pci_bpf_ops programs only, on the hooked
+ * device only.  Each returns 0 or a negative errno and never touches the
+ * device when it refuses (bad offset, size, alignment, memory decode off).
+ */
+extern int vfio_pci_bpf_config_read(struct vfio_pci_bpf_dev *dev, __u32 offset,
+				    __u32 size, __u64 *value) __ksym;
+extern int vfio_pci_bpf_config_write(struct vfio_pci_bpf_dev *dev, __u32 offset,
+				     __u32 size, __u64 value) __ksym;
+extern int vfio_pci_bpf_bar_read(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
+				 __u32 size, __u64 *value) __ksym;
+extern int vfio_pci_bpf_bar_write(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
+				  __u32 size, __u64 value) __ksym;
+/* Sleepable: waits until (read & mask) == want or timeout_us passes. */
+extern int vfio_pci_bpf_bar_poll(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
+				 __u32 size, __u64 mask, __u64 want, __u32 timeout_us) __ksym;
+/* From attach only: device-fd access to the range runs the BAR hooks. */
+extern int vfio_pci_bpf_trap_bar(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
+				 __u64 len) __ksym;
+extern int vfio_pci_bpf_untrap_bar(struct vfio_pci_bpf_dev *dev, __u32 bar) __ksym;
+
+/* Declares a hook program: VFIO_PCI_BPF_HOOK(name, config_read, dev, acc). */
+#define VFIO_PCI_BPF_PROG(fn, hook, ...)                                       \
+	SEC("struct_ops/" #hook) int BPF_PROG(fn, ##__VA_ARGS__)
+#define VFIO_PCI_BPF_PROG_SLEEPABLE(fn, hook, ...)                             \
+	SEC("struct_ops.s/" #hook) int BPF_PROG(fn, ##__VA_ARGS__)
+#endif /* __bpf__ */
 
 #endif /* VFIO_PCI_BPF_H */

@@ -42,40 +42,120 @@ static void vpb_fill_info(struct vpb_device *vdev)
 		info->bar_size[bar] = pci_resource_len(pdev, bar);
 }
 
+static struct vpb_device *vpb_from_vfio(struct vfio_device *core_vdev)
+{
+	return container_of(core_vdev, struct vpb_device, core.vdev);
+}
+
 static int vpb_init_dev(struct vfio_device *core_vdev)
 {
-	struct vpb_device *vdev =
-		container_of(core_vdev, struct vpb_device, core.vdev);
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
+	int ret;
 
 	INIT_LIST_HEAD(&vdev->node);
 	RCU_INIT_POINTER(vdev->chain, NULL);
-	return vfio_pci_core_init_dev(core_vdev);
+	vdev->stats = alloc_percpu(struct vpb_counters);
+	if (!vdev->stats)
+		return -ENOMEM;
+	ret = vfio_pci_core_init_dev(core_vdev);
+	if (ret)
+		free_percpu(vdev->stats);
+	return ret;
 }
 
+static void vpb_release_dev(struct vfio_device *core_vdev)
+{
+	free_percpu(vpb_from_vfio(core_vdev)->stats);
+	vfio_pci_core_release_dev(core_vdev);
+}
+
+static void vpb_set_open(struct vpb_device *vdev, bool open)
+{
+	mutex_lock(&vpb_lock);
+	vdev->open = open;
+	mutex_unlock(&vpb_lock);
+}
+
+/* Policies' open hooks run once the device is enabled and may refuse it. */
 static int vpb_open_device(struct vfio_device *core_vdev)
 {
-	struct vfio_pci_core_device *core =
-		container_of(core_vdev, struct vfio_pci_core_device, vdev);
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
 	int ret;
 
-	ret = vfio_pci_core_enable(core);
+	vpb_set_open(vdev, true);
+	ret = vfio_pci_core_enable(&vdev->core);
+	if (ret)
+		goto out_closed;
+	ret = vpb_run_lifecycle(vdev, VFIO_PCI_BPF_HOOK_OPEN);
+	if (ret) {
+		vfio_pci_core_disable(&vdev->core);
+		goto out_closed;
+	}
+	vfio_pci_core_finish_enable(&vdev->core);
+	return 0;
+
+out_closed:
+	vpb_set_open(vdev, false);
+	return ret;
+}
+
+static void vpb_close_device(struct vfio_device *core_vdev)
+{
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
+
+	vpb_run_lifecycle(vdev, VFIO_PCI_BPF_HOOK_CLOSE);
+	vfio_pci_core_close_device(core_vdev);
+	vpb_set_open(vdev, false);
+}
+
+static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		      unsigned long arg)
+{
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
+	long ret;
+
+	ret = vpb_run_ioctl(vdev, cmd, arg);
 	if (ret)
 		return ret;
-	vfio_pci_core_finish_enable(core);
-	return 0;
+	if (cmd == VFIO_DEVICE_GET_REGION_INFO) {
+		ret = vpb_trap_region_info(vdev, arg);
+		if (ret != -ENOIOCTLCMD)
+			return ret;
+	}
+	return vfio_pci_core_ioctl(core_vdev, cmd, arg);
+}
+
+/* vfio core routes VFIO_DEVICE_FEATURE here, not through .ioctl. */
+static int vpb_device_feature(struct vfio_device *core_vdev, u32 flags,
+			      void __user *arg, size_t argsz)
+{
+	int ret;
+
+	ret = vpb_run_ioctl(vpb_from_vfio(core_vdev), VFIO_DEVICE_FEATURE,
+			    (unsigned long)arg);
+	if (ret)
+		return ret;
+	return vfio_pci_core_ioctl_feature(core_vdev, flags, arg, argsz);
+}
+
+static int vpb_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
+{
+	int ret = vpb_trap_check_mmap(vpb_from_vfio(core_vdev), vma);
+
+	return ret ? ret : vfio_pci_core_mmap(core_vdev, vma);
 }
 
 static const struct vfio_device_ops vpb_vfio_ops = {
 	.name = "vfio-pci-bpf",
 	.init = vpb_init_dev,
-	.release = vfio_pci_core_release_dev,
+	.release = vpb_release_dev,
 	.open_device = vpb_open_device,
-	.close_device = vfio_pci_core_close_device,
-	.ioctl = vfio_pci_core_ioctl,
-	.device_feature = vfio_pci_core_ioctl_feature,
-	.read = vfio_pci_core_read,
-	.write = vfio_pci_core_write,
-	.mmap = vfio_pci_core_mmap,
+	.close_device = vpb_close_device,
+	.ioctl = vpb_ioctl,
+	.device_feature = vpb_device_feature,
+	.read = vpb_read,
+	.write = vpb_write,
+	.mmap = vpb_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
 	.bind_iommufd = vfio_iommufd_physical_bind,
@@ -109,7 +189,7 @@ static int vpb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	mutex_lock(&vpb_lock);
 	list_add_tail(&vdev->node, &vpb_devices);
-	vpb_policy_device_added(vdev);
+	vpb_device_added(vdev);
 	mutex_unlock(&vpb_lock);
 	return 0;
 
@@ -125,10 +205,7 @@ static void vpb_remove(struct pci_dev *pdev)
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
 	struct vpb_device *vdev = vpb_from_core(core);
 
-	mutex_lock(&vpb_lock);
-	list_del_init(&vdev->node);
-	vpb_policy_device_removed(vdev);
-	mutex_unlock(&vpb_lock);
+	vpb_device_removed(vdev);
 
 	device_remove_group(&pdev->dev, &vpb_attr_group);
 	vfio_pci_core_unregister_device(core);
@@ -162,7 +239,10 @@ static int __init vpb_init(void)
 {
 	int ret;
 
-	ret = vpb_policy_init();
+	ret = vpb_struct_ops_init();
+	if (ret)
+		return ret;
+	ret = vpb_kfuncs_init();
 	if (ret)
 		return ret;
 	return pci_register_driver(&vpb_pci_driver);

@@ -1,38 +1,100 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The per-device view under /sys/bus/pci/devices/BDF/vfio_bpf/, readable
- * without any BPF tooling.
+ * without any BPF tooling: "policies" (one name per line, call order) and
+ * "counters" (one "name value" line per counter, format in docs/hooks.md).
  */
 #include <linux/pci.h>
 #include <linux/sysfs.h>
 
 #include "vpb.h"
 
+static const char *const vpb_hook_names[VFIO_PCI_BPF_NR_HOOKS] = { VFIO_PCI_BPF_HOOK_NAMES };
+static const char *const vpb_stat_names[VPB_NR_STATS] = { VFIO_PCI_BPF_STAT_NAMES };
+
 static struct vpb_device *vpb_from_dev(struct device *dev)
 {
 	return vpb_from_core(dev_get_drvdata(dev));
 }
 
-/* One attached policy name per line, in call order. */
-static ssize_t policies_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
+static int vpb_emit_policies(struct vpb_device *vdev, char *buf, int len,
+			     const char *sep)
 {
-	struct vpb_device *vdev = vpb_from_dev(dev);
 	struct vpb_chain *chain;
 	unsigned int i;
-	int len = 0;
 
 	mutex_lock(&vpb_lock);
 	chain = rcu_dereference_protected(vdev->chain, lockdep_is_held(&vpb_lock));
 	for (i = 0; chain && i < chain->len; i++)
-		len += sysfs_emit_at(buf, len, "%s\n", chain->policy[i]->ops->name);
+		len += sysfs_emit_at(buf, len, "%s%s", i ? sep : "",
+				     chain->policy[i]->ops->name);
+	if (!chain && *sep == ',')
+		len += sysfs_emit_at(buf, len, "-");
 	mutex_unlock(&vpb_lock);
 	return len;
 }
+
+static ssize_t policies_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	int len = vpb_emit_policies(vpb_from_dev(dev), buf, 0, "\n");
+
+	return len ? len + sysfs_emit_at(buf, len, "\n") : 0;
+}
 static DEVICE_ATTR_RO(policies);
+
+static u64 vpb_sum(struct vpb_device *vdev, size_t offset)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += *(u64 *)((char *)per_cpu_ptr(vdev->stats, cpu) + offset);
+	return sum;
+}
+
+#define VPB_SUM(vdev, field) vpb_sum(vdev, offsetof(struct vpb_counters, field))
+
+static int vpb_emit_addr(char *buf, int len, const char *name, u32 addr)
+{
+	return sysfs_emit_at(buf, len, "%s %04x:%02x:%02x.%x\n", name,
+			     VFIO_PCI_BPF_ADDR_DOMAIN(addr), VFIO_PCI_BPF_ADDR_BUS(addr),
+			     VFIO_PCI_BPF_ADDR_DEV(addr), VFIO_PCI_BPF_ADDR_FN(addr));
+}
+
+static ssize_t counters_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct vpb_device *vdev = vpb_from_dev(dev);
+	const struct vfio_pci_bpf_dev *info = &vdev->info;
+	int hook, stat, len = 0;
+
+	len += vpb_emit_addr(buf, len, "device", info->addr);
+	len += sysfs_emit_at(buf, len, "ids %04x:%04x\n", info->vendor, info->device);
+	if (info->is_vf) {
+		len += vpb_emit_addr(buf, len, "pf", info->pf_addr);
+		len += sysfs_emit_at(buf, len, "vf_index %u\n", info->vf_index);
+	}
+	len += sysfs_emit_at(buf, len, "policies ");
+	len = vpb_emit_policies(vdev, buf, len, ",");
+	len += sysfs_emit_at(buf, len, "\n");
+	len += sysfs_emit_at(buf, len, "ioctls %llu\n", VPB_SUM(vdev, ioctls));
+	len += sysfs_emit_at(buf, len, "trapped_reads %llu\n", VPB_SUM(vdev, trapped_reads));
+	len += sysfs_emit_at(buf, len, "trapped_writes %llu\n", VPB_SUM(vdev, trapped_writes));
+	len += sysfs_emit_at(buf, len, "attaches %llu\n", VPB_SUM(vdev, attaches));
+	len += sysfs_emit_at(buf, len, "detaches %llu\n", VPB_SUM(vdev, detaches));
+	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
+		for (stat = 0; stat < VPB_NR_STATS; stat++)
+			len += sysfs_emit_at(buf, len, "hook.%s.%s %llu\n",
+					     vpb_hook_names[hook], vpb_stat_names[stat],
+					     VPB_SUM(vdev, hook[hook][stat]));
+	return len;
+}
+static DEVICE_ATTR_RO(counters);
 
 static struct attribute *vpb_attrs[] = {
 	&dev_attr_policies.attr,
+	&dev_attr_counters.attr,
 	NULL,
 };
 

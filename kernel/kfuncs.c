@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kfuncs of vfio_pci_bpf_ops programs.  Each acts on the hooked device
+ * only (KF_TRUSTED_ARGS: the pointer is the one the hook was given), checks
+ * bounds and alignment first, and never hands BPF an address.
+ */
+#include <linux/bpf.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/delay.h>
+#include <linux/pci.h>
+#include <linux/sched.h>
+
+#include "vpb.h"
+
+/* Longest a policy may keep a task polling a register. */
+#define VPB_POLL_MAX_US 100000
+
+static struct btf *vpb_btf;
+static u32 vpb_ops_type_id;
+static u32 vpb_attach_member;
+
+static int vpb_config_check(struct pci_dev *pdev, u32 offset, u32 size)
+{
+	if ((size != 1 && size != 2 && size != 4) || (offset & (size - 1)) ||
+	    offset + size > pdev->cfg_size)
+		return -EINVAL;
+	return 0;
+}
+
+__bpf_kfunc_start_defs();
+
+__bpf_kfunc int vfio_pci_bpf_config_read(struct vfio_pci_bpf_dev *dev, u32 offset,
+					 u32 size, u64 *value)
+{
+	struct pci_dev *pdev = vpb_from_info(dev)->core.pdev;
+	u32 v32 = 0;
+	u16 v16 = 0;
+	u8 v8 = 0;
+	int ret;
+
+	*value = 0;
+	ret = vpb_config_check(pdev, offset, size);
+	if (ret)
+		return ret;
+	if (size == 1) {
+		ret = pci_read_config_byte(pdev, offset, &v8);
+		*value = v8;
+	} else if (size == 2) {
+		ret = pci_read_config_word(pdev, offset, &v16);
+		*value = v16;
+	} else {
+		ret = pci_read_config_dword(pdev, offset, &v32);
+		*value = v32;
+	}
+	return pcibios_err_to_errno(ret);
+}
+
+__bpf_kfunc int vfio_pci_bpf_config_write(struct vfio_pci_bpf_dev *dev, u32 offset,
+					  u32 size, u64 value)
+{
+	struct pci_dev *pdev = vpb_from_info(dev)->core.pdev;
+	int ret;
+
+	ret = vpb_config_check(pdev, offset, size);
+	if (ret)
+		return ret;
+	if (size == 1)
+		ret = pci_write_config_byte(pdev, offset, value);
+	else if (size == 2)
+		ret = pci_write_config_word(pdev, offset, value);
+	else
+		ret = pci_write_config_dword(pdev, offset, value);
+	return pcibios_err_to_errno(ret);
+}
+
+__bpf_kfunc int vfio_pci_bpf_bar_read(struct vfio_pci_bpf_dev *dev, u32 bar, u64 offset,
+				      u32 size, u64 *value)
+{
+	*value = 0;
+	return vpb_bar_io(vpb_from_info(dev), bar, offset, size, value, false, false);
+}
+
+__bpf_kfunc int vfio_pci_bpf_bar_write(struct vfio_pci_bpf_dev *dev, u32 bar, u64 offset,
+				       u32 size, u64 value)
+{
+	return vpb_bar_io(vpb_from_info(dev), bar, offset, size, &value, true, false);
+}
+
+__bpf_kfunc int vfio_pci_bpf_bar_poll(struct vfio_pci_bpf_dev *dev, u32 bar, u64 offset,
+				      u32 size, u64 mask, u64 want, u32 timeout_us)
+{
+	struct vpb_device *vdev = vpb_from_info(dev);
+	unsigned long deadline;
+	u64 value;
+	int ret;
+
+	if (timeout_us > VPB_POLL_MAX_US)
+		return -EINVAL;
+	deadline = jiffies + usecs_to_jiffies(timeout_us) + 1;
+	for (;;) {
+		ret = vpb_bar_io(vdev, bar, offset, size, &value, false, true);
+		if (ret)
+			return ret;
+		if ((value & mask) == want)
+			return 0;
+		if (time_after(jiffies, deadline))
+			return -ETIMEDOUT;
+		if (signal_pending(current))
+			return -EINTR;
+		usleep_range(10, 50);
+	}
+}
+
+__bpf_kfunc int vfio_pci_bpf_trap_bar(struct vfio_pci_bpf_dev *dev, u32 bar, u64 offset,
+				      u64 len)
+{
+	return vpb_trap_add(vpb_from_info(dev), bar, offset, len);
+}
+
+__bpf_kfunc int vfio_pci_bpf_untrap_bar(struct vfio_pci_bpf_dev *dev, u32 bar)
+{
+	return vpb_trap_clear(vpb_from_info(dev), bar);
+}
+
+__bpf_kfunc_end_defs();
+
+BTF_KFUNCS_START(vpb_kfunc_ids)
+BTF_ID_FLAGS(func, vfio_pci_bpf_config_read, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, vfio_pci_bpf_config_write, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, vfio_pci_bpf_bar_read, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, vfio_pci_bpf_bar_write, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, vfio_pci_bpf_bar_poll, KF_TRUSTED_ARGS | KF_SLEEPABLE)
+BTF_ID_FLAGS(func, vfio_pci_bpf_trap_bar, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, vfio_pci_bpf_untrap_bar, KF_TRUSTED_ARGS)
+BTF_KFUNCS_END(vpb_kfunc_ids)
+
+BTF_ID_LIST(vpb_trap_kfunc_ids)
+BTF_ID(func, vfio_pci_bpf_trap_bar)
+BTF_ID(func, vfio_pci_bpf_untrap_bar)
+
+/*
+ * Only vfio_pci_bpf_ops programs may call these, and the trap kfuncs only
+ * from attach: traps must be known before the VMM asks for region info.
+ */
+static int vpb_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
+{
+	if (!btf_id_set8_contains(&vpb_kfunc_ids, kfunc_id))
+		return 0;
+	if (prog->type != BPF_PROG_TYPE_STRUCT_OPS || !vpb_btf ||
+	    prog->aux->attach_btf != vpb_btf ||
+	    prog->aux->attach_btf_id != vpb_ops_type_id)
+		return -EACCES;
+	if ((kfunc_id == vpb_trap_kfunc_ids[0] || kfunc_id == vpb_trap_kfunc_ids[1]) &&
+	    prog->expected_attach_type != vpb_attach_member)
+		return -EACCES;
+	return 0;
+}
+
+static const struct btf_kfunc_id_set vpb_kfunc_set = {
+	.owner = THIS_MODULE,
+	.set = &vpb_kfunc_ids,
+	.filter = vpb_kfunc_filter,
+};
+
+/* The struct_ops type's BTF, known once the module's BTF is registered. */
+void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id, u32 attach_member)
+{
+	vpb_btf = btf;
+	vpb_ops_type_id = ops_type_id;
+	vpb_attach_member = attach_member;
+}
+
+int vpb_kfuncs_init(void)
+{
+	return register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &vpb_kfunc_set);
+}

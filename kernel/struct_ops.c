@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vfio_pci_bpf_ops struct_ops type: what the verifier lets policies do,
+ * and registration, unregistration and hot swap of policies.
+ */
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/btf.h>
+#include <linux/btf_ids.h>
+#include <linux/ctype.h>
+#include <linux/slab.h>
+
+#include "vpb.h"
+
+static struct btf *vpb_btf;
+
+/* Filled in at build time by resolve_btfids. */
+BTF_ID_LIST(vpb_type_ids)
+BTF_ID(struct, vfio_pci_bpf_ops)
+BTF_ID(struct, vfio_pci_bpf_access)
+#define vpb_ops_type_id (vpb_type_ids[0])
+#define vpb_access_type_id (vpb_type_ids[1])
+
+static const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS] = {
+	[VFIO_PCI_BPF_HOOK_ATTACH] = offsetof(struct vfio_pci_bpf_ops, attach),
+	[VFIO_PCI_BPF_HOOK_DETACH] = offsetof(struct vfio_pci_bpf_ops, detach),
+	[VFIO_PCI_BPF_HOOK_OPEN] = offsetof(struct vfio_pci_bpf_ops, open),
+	[VFIO_PCI_BPF_HOOK_CLOSE] = offsetof(struct vfio_pci_bpf_ops, close),
+	[VFIO_PCI_BPF_HOOK_IOCTL] = offsetof(struct vfio_pci_bpf_ops, ioctl),
+	[VFIO_PCI_BPF_HOOK_CONFIG_READ] = offsetof(struct vfio_pci_bpf_ops, config_read),
+	[VFIO_PCI_BPF_HOOK_CONFIG_WRITE] = offsetof(struct vfio_pci_bpf_ops, config_write),
+	[VFIO_PCI_BPF_HOOK_BAR_READ] = offsetof(struct vfio_pci_bpf_ops, bar_read),
+	[VFIO_PCI_BPF_HOOK_BAR_WRITE] = offsetof(struct vfio_pci_bpf_ops, bar_write),
+};
+
+/* Hooks that run in process context with nothing held may sleep. */
+#define VPB_SLEEPABLE_HOOKS                                                    \
+	(BIT(VFIO_PCI_BPF_HOOK_ATTACH) | BIT(VFIO_PCI_BPF_HOOK_DETACH) |      \
+	 BIT(VFIO_PCI_BPF_HOOK_OPEN) | BIT(VFIO_PCI_BPF_HOOK_CLOSE) |         \
+	 BIT(VFIO_PCI_BPF_HOOK_IOCTL))
+
+static int vpb_hook_of(u32 moff)
+{
+	int hook;
+
+	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
+		if (vpb_hook_offsets[hook] == moff)
+			return hook;
+	return -1;
+}
+
+static int vpb_ops_init(struct btf *btf)
+{
+	if (!vpb_ops_type_id || !vpb_access_type_id)
+		return -EINVAL;
+	vpb_btf = btf;
+	/* A struct_ops program's expected_attach_type is its member index. */
+	BUILD_BUG_ON(offsetof(struct vfio_pci_bpf_ops, attach) != 0);
+	vpb_kfuncs_set_btf(btf, vpb_ops_type_id, 0);
+	return 0;
+}
+
+static bool vpb_is_valid_access(int off, int size, enum bpf_access_type type,
+				const struct bpf_prog *prog,
+				struct bpf_insn_access_aux *info)
+{
+	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
+}
+
+/* The one writable field: the value of an access. */
+static int vpb_btf_struct_access(struct bpf_verifier_log *log,
+				 const struct bpf_reg_state *reg, int off, int size)
+{
+	if (reg->btf == vpb_btf && reg->btf_id == vpb_access_type_id &&
+	    off >= offsetof(struct vfio_pci_bpf_access, value) &&
+	    off + size <= offsetofend(struct vfio_pci_bpf_access, value))
+		return NOT_INIT;
+	bpf_log(log, "vfio_pci_bpf: only vfio_pci_bpf_access.value is writable (write at offset %d size %d)\n",
+		off, size);
+	return -EACCES;
+}
+
+static const struct bpf_verifier_ops vpb_verifier_ops = {
+	.get_func_proto = bpf_base_func_proto,
+	.is_valid_access = vpb_is_valid_access,
+	.btf_struct_access = vpb_btf_struct_access,
+};
+
+static int vpb_check_member(const struct btf_type *t, const struct btf_member *member,
+			    const struct bpf_prog *prog)
+{
+	int hook = vpb_hook_of(__btf_member_bit_offset(t, member) / 8);
+
+	if (hook < 0)
+		return -EINVAL;
+	if (prog->sleepable && !(VPB_SLEEPABLE_HOOKS & BIT(hook)))
+		return -EINVAL;
+	return 0;
+}
+
+/* Names show up in sysfs and logs: printable, terminated, non-empty. */
+static bool vpb_name_valid(const char *name, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && name[i]; i++)
+		if (!isalnum(name[i]) && name[i] != '_' && name[i] != '-' && name[i] != '.')
+			return false;
+	return i > 0 && i < size;
+}
+
+static int vpb_init_member(const struct btf_type *t, const struct btf_member *member,
+			   void *kdata, const void *udata)
+{
+	const struct vfio_pci_bpf_ops *uops = udata;
+	struct vfio_pci_bpf_ops *ops = kdata;
+
+	switch (__btf_member_bit_offset(t, member) / 8) {
+	case offsetof(struct vfio_pci_bpf_ops, name):
+		if (!vpb_name_valid(uops->name, sizeof(uops->name)))
+			return -EINVAL;
+		strscpy(ops->name, uops->name, sizeof(ops->name));
+		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, target):
+		ops->target = uops->target;
+		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, vendor):
+		if (uops->vendor > 0xffff)
+			return -EINVAL;
+		ops->vendor = uops->vendor;
+		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, device):
+		if (uops->device > 0xffff)
+			return -EINVAL;
+		ops->device = uops->device;
+		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, flags):
+		if (uops->flags & ~VFIO_PCI_BPF_F_ALL)
+			return -EINVAL;
+		ops->flags = uops->flags;
+		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, priority):
+		ops->priority = uops->priority;
+		return 1;
+	}
+	return 0;
+}
+
+static int vpb_validate(void *kdata)
+{
+	struct vfio_pci_bpf_ops *ops = kdata;
+
+	/* init_member only sees a name that was given. */
+	return ops->name[0] ? 0 : -EINVAL;
+}
+
+static struct vpb_policy *vpb_policy_new(void *kdata, struct bpf_link *link)
+{
+	struct vpb_policy *policy = kzalloc(sizeof(*policy), GFP_KERNEL);
+	int hook;
+
+	if (!policy)
+		return NULL;
+	policy->ops = kdata;
+	policy->link = link;
+	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
+		if (*(void **)((char *)kdata + vpb_hook_offsets[hook]))
+			policy->hooks |= BIT(hook);
+	return policy;
+}
+
+static int vpb_reg(void *kdata, struct bpf_link *link)
+{
+	struct vpb_policy *policy = vpb_policy_new(kdata, link);
+	int ret;
+
+	if (!policy)
+		return -ENOMEM;
+	ret = vpb_bind_policy(policy);
+	if (ret)
+		kfree(policy);
+	return ret;
+}
+
+static void vpb_unreg(void *kdata, struct bpf_link *link)
+{
+	struct vpb_policy *policy;
+
+	mutex_lock(&vpb_lock);
+	policy = vpb_find_policy(kdata);
+	mutex_unlock(&vpb_lock);
+	if (!policy)
+		return;
+	vpb_unbind_policy(policy);
+	kfree(policy);
+}
+
+static int vpb_update(void *kdata, void *old_kdata, struct bpf_link *link)
+{
+	struct vpb_policy *old, *new = vpb_policy_new(kdata, link);
+	int ret;
+
+	if (!new)
+		return -ENOMEM;
+	mutex_lock(&vpb_lock);
+	old = vpb_find_policy(old_kdata);
+	mutex_unlock(&vpb_lock);
+	ret = old ? vpb_rebind_policy(old, new) : -ENOENT;
+	if (ret) {
+		kfree(new);
+		return ret;
+	}
+	kfree(old);
+	return 0;
+}
+
+static int vpb_stub_dev(struct vfio_pci_bpf_dev *dev)
+{
+	return 0;
+}
+
+static void vpb_stub_dev_void(struct vfio_pci_bpf_dev *dev)
+{
+}
+
+static int vpb_stub_ioctl(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_ioctl *io)
+{
+	return 0;
+}
+
+static int vpb_stub_access(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc)
+{
+	return 0;
+}
+
+static struct vfio_pci_bpf_ops vpb_cfi_stubs = {
+	.attach = vpb_stub_dev,
+	.detach = vpb_stub_dev_void,
+	.open = vpb_stub_dev,
+	.close = vpb_stub_dev_void,
+	.ioctl = vpb_stub_ioctl,
+	.config_read = vpb_stub_access,
+	.config_write = vpb_stub_access,
+	.bar_read = vpb_stub_access,
+	.bar_write = vpb_stub_access,
+};
+
+static struct bpf_struct_ops vpb_struct_ops = {
+	.verifier_ops = &vpb_verifier_ops,
+	.init = vpb_ops_init,
+	.check_member = vpb_check_member,
+	.init_member = vpb_init_member,
+	.validate = vpb_validate,
+	.reg = vpb_reg,
+	.unreg = vpb_unreg,
+	.update = vpb_update,
+	.cfi_stubs = &vpb_cfi_stubs,
+	.name = VFIO_PCI_BPF_OPS_NAME,
+	.owner = THIS_MODULE,
+};
+
+int vpb_struct_ops_init(void)
+{
+	return register_bpf_struct_ops(&vpb_struct_ops, vfio_pci_bpf_ops);
+}
