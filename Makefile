@@ -18,7 +18,7 @@ CFLAGS += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 -Iinclu
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude \
 	-I/usr/include/$(shell $(CC) -dumpmachine) -Wall
 
-TOOLS := vfio-client
+TOOLS := vfio-client vfio-bpfctl
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
@@ -64,7 +64,20 @@ $(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
 
+LOADER_SRCS := $(wildcard loader/*.c)
+$(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+
 # --- tests ---------------------------------------------------------------
+# Sources a unit test links besides itself: test_X.c uses UNIT_DEPS_X.
+VC := tools/vfio-client
+UNIT_DEPS_bdf := $(VC)/bdf.c
+UNIT_DEPS_errname := $(VC)/errname.c
+UNIT_DEPS_caps := $(VC)/caps.c
+UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
+UNIT_DEPS_pci := $(VC)/pci.c
+
 unit: $(UNIT_BINS)
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c)
 	@mkdir -p $(@D)
