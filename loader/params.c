@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+#include "vfio_pci_bpf.h"
+
+int vpb_parse_bdf(const char *text, uint32_t *addr)
+{
+	unsigned int domain = 0, bus, dev, fn;
+	char tail;
+
+	if (sscanf(text, "%x:%x:%x.%x%c", &domain, &bus, &dev, &fn, &tail) != 4) {
+		domain = 0;
+		if (sscanf(text, "%x:%x.%x%c", &bus, &dev, &fn, &tail) != 3)
+			return -EINVAL;
+	}
+	if (domain > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+		return -ERANGE;
+	*addr = VFIO_PCI_BPF_ADDR(domain, bus, dev, fn);
+	return 0;
+}
+
+void vpb_format_bdf(uint32_t addr, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", VFIO_PCI_BPF_ADDR_DOMAIN(addr),
+		 VFIO_PCI_BPF_ADDR_BUS(addr), VFIO_PCI_BPF_ADDR_DEV(addr), VFIO_PCI_BPF_ADDR_FN(addr));
+}
+
+int vpb_parse_number(const char *text, int64_t *value)
+{
+	char *end;
+
+	if (!*text)
+		return -EINVAL;
+	errno = 0;
+	if (*text == '-')
+		*value = strtoll(text, &end, 0);
+	else
+		*value = (int64_t)strtoull(text, &end, 0);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int vpb_fits(int64_t v, size_t size, int is_signed)
+{
+	if (size == 8)
+		return 1;
+	if (is_signed)
+		return v >= -(1LL << (size * 8 - 1)) && v < (1LL << (size * 8 - 1));
+	return v >= 0 && (uint64_t)v < (1ULL << (size * 8));
+}
+
+int vpb_store_values(const char *text, void *dst, size_t elem_size, size_t count,
+		     int is_signed)
+{
+	char *copy = strdup(text), *save = NULL, *tok;
+	size_t n = 0;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (elem_size != 1 && elem_size != 2 && elem_size != 4 && elem_size != 8) {
+		ret = -EINVAL;
+		goto out;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int64_t v;
+
+		if (n == count) {
+			ret = -E2BIG;
+			goto out;
+		}
+		if (vpb_parse_number(tok, &v) || !vpb_fits(v, elem_size, is_signed)) {
+			ret = -ERANGE;
+			goto out;
+		}
+		/* Little-endian targets only: copy the low bytes. */
+		memcpy((char *)dst + n * elem_size, &v, elem_size);
+		n++;
+	}
+	ret = n ? (int)n : -EINVAL;
+out:
+	free(copy);
+	return ret;
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "params.h"
+#include "policy.h"
+#include "vfio_pci_bpf.h"
+
+/* libbpf's messages of the current load, kept to explain a failure. */
+static char vpb_libbpf_log[16384];
+static size_t vpb_libbpf_len;
+
+static int vpb_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (level == LIBBPF_DEBUG || vpb_libbpf_len >= sizeof(vpb_libbpf_log) - 1)
+		return 0;
+	n = vsnprintf(vpb_libbpf_log + vpb_libbpf_len, sizeof(vpb_libbpf_log) - vpb_libbpf_len,
+		      fmt, ap);
+	if (n > 0)
+		vpb_libbpf_len += n;
+	if (vpb_libbpf_len > sizeof(vpb_libbpf_log) - 1)
+		vpb_libbpf_len = sizeof(vpb_libbpf_log) - 1;
+	return 0;
+}
+
+static void vpb_capture_start(void)
+{
+	vpb_libbpf_len = 0;
+	vpb_libbpf_log[0] = 0;
+	libbpf_set_print(vpb_libbpf_print);
+}
+
+/* Lines of libbpf's log that say nothing about the cause. */
+static bool vpb_log_noise(const char *line, size_t len)
+{
+	static const char *const noise[] = {
+		"-- BEGIN PROG LOAD LOG --", "-- END PROG LOAD LOG --", "processed ",
+		"verification time", "stack depth", "libbpf: failed to load object",
+		"libbpf: failed to load BPF skeleton",
+	};
+	size_t i;
+
+	if (!len)
+		return true;
+	for (i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
+		if (strstr(line, noise[i]) && strstr(line, noise[i]) < line + len)
+			return true;
+	return false;
+}
+
+/*
+ * Name the failing program and the verifier's last words about it, which
+ * is where it says why; the whole log goes to stderr with VFIO_BPF_VERBOSE.
+ */
+static void vpb_explain(char *err, size_t errlen, const char *what, int ret)
+{
+	const char *line, *cause = NULL, *prog = strstr(vpb_libbpf_log, "libbpf: prog '");
+	const char *log_end = strstr(vpb_libbpf_log, "-- END PROG LOAD LOG --");
+	size_t cause_len = 0, prog_len = 0;
+
+	if (getenv("VFIO_BPF_VERBOSE"))
+		fputs(vpb_libbpf_log, stderr);
+	for (line = vpb_libbpf_log; *line;) {
+		const char *end = strchrnul(line, '\n');
+
+		if (log_end && line >= log_end)
+			break;
+		if (!vpb_log_noise(line, end - line))
+			cause = line, cause_len = end - line;
+		line = *end ? end + 1 : end;
+	}
+	if (prog) {
+		prog += strlen("libbpf: ");
+		prog_len = strchrnul(prog, ':') - prog;
+	}
+	snprintf(err, errlen, "%s: %s%s%.*s%s%.*s", what, strerror(-ret), prog ? " in " : "",
+		 (int)prog_len, prog ? prog : "", cause ? ": " : "", (int)cause_len,
+		 cause ? cause : "");
+}
+
+static struct bpf_map *vpb_find_ops_map(struct bpf_object *obj)
+{
+	struct bpf_map *map, *found = NULL;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
+			continue;
+		if (found)
+			return NULL;
+		found = map;
+	}
+	return found;
+}
+
+static struct bpf_map *vpb_rodata_map(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj)
+		if (bpf_map__is_internal(map) && strstr(bpf_map__name(map), ".rodata"))
+			return map;
+	return NULL;
+}
+
+/* Set one .rodata global, found by name in the object's BTF. */
+static int vpb_set_param(struct bpf_object *obj, const char *assignment, char *err,
+			 size_t errlen)
+{
+	const char *eq = strchr(assignment, '=');
+	struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *rodata = vpb_rodata_map(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	size_t name_len, size;
+	char *data;
+	int id, i, ret;
+
+	if (!eq || eq == assignment) {
+		snprintf(err, errlen, "parameter '%s': expected name=value", assignment);
+		return -EINVAL;
+	}
+	name_len = eq - assignment;
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
+	data = rodata ? bpf_map__initial_value(rodata, &size) : NULL;
+	if (id < 0 || !data) {
+		snprintf(err, errlen, "parameter '%.*s': the policy has no parameters",
+			 (int)name_len, assignment);
+		return -ENOENT;
+	}
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		const char *name = btf__name_by_offset(btf, var->name_off);
+		const struct btf_type *t;
+		size_t elem, count = 1;
+		int is_signed = 0;
+
+		if (strlen(name) != name_len || strncmp(name, assignment, name_len))
+			continue;
+		t = btf__type_by_id(btf, btf__resolve_type(btf, var->type));
+		if (btf_is_array(t)) {
+			count = btf_array(t)->nelems;
+			t = btf__type_by_id(btf, btf__resolve_type(btf, btf_array(t)->type));
+		}
+		if (btf_is_int(t))
+			is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
+		else if (!btf_is_enum(t))
+			break;
+		elem = t->size;
+		ret = vpb_store_values(eq + 1, data + vs->offset, elem, count, is_signed);
+		if (ret < 0) {
+			snprintf(err, errlen, "parameter '%s': %s (%zu value(s) of %zu byte(s) expected)",
+				 assignment, ret == -E2BIG ? "too many values" : "bad value", count,
+				 elem);
+			return ret;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "parameter '%.*s': no such parameter in %s", (int)name_len,
+		 assignment, bpf_object__name(obj));
+	return -ENOENT;
+}
+
+int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, char *err,
+		    size_t errlen)
+{
+	struct vfio_pci_bpf_ops *ops;
+	size_t size;
+	int i, ret;
+
+	memset(out, 0, sizeof(*out));
+	vpb_capture_start();
+	out->obj = bpf_object__open_file(opts->object, NULL);
+	if (!out->obj) {
+		ret = -errno;
+		vpb_explain(err, errlen, opts->object, ret);
+		return ret;
+	}
+	out->ops = vpb_find_ops_map(out->obj);
+	if (!out->ops) {
+		snprintf(err, errlen, "%s: expected exactly one struct_ops map", opts->object);
+		ret = -EINVAL;
+		goto fail;
+	}
+	ops = bpf_map__initial_value(out->ops, &size);
+	if (!ops || size < sizeof(*ops)) {
+		snprintf(err, errlen, "%s: struct_ops map is not a %s", opts->object,
+			 VFIO_PCI_BPF_OPS_NAME);
+		ret = -EINVAL;
+		goto fail;
+	}
+	if (opts->has_target)
+		ops->target = opts->target;
+	if (opts->has_vendor)
+		ops->vendor = opts->vendor;
+	if (opts->has_device)
+		ops->device = opts->device;
+	if (opts->has_priority)
+		ops->priority = opts->priority;
+	for (i = 0; i < opts->nr_params; i++) {
+		ret = vpb_set_param(out->obj, opts->params[i], err, errlen);
+		if (ret)
+			goto fail;
+	}
+	ret = bpf_object__load(out->obj);
+	if (ret) {
+		vpb_explain(err, errlen, "load", ret);
+		goto fail;
+	}
+	return 0;
+fail:
+	vpb_policy_close(out);
+	return ret;
+}
+
+int vpb_policy_attach(struct vpb_loaded *p, char *err, size_t errlen)
+{
+	int ret;
+
+	vpb_capture_start();
+	p->link = bpf_map__attach_struct_ops(p->ops);
+	if (!p->link) {
+		ret = -errno;
+		vpb_explain(err, errlen, "register", ret);
+		return ret;
+	}
+	return 0;
+}
+
+int vpb_policy_swap(const char *pin, struct vpb_loaded *p, char *err, size_t errlen)
+{
+	struct bpf_link *link;
+	int ret;
+
+	vpb_capture_start();
+	link = bpf_link__open(pin);
+	if (!link) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", pin, strerror(-ret));
+		return ret;
+	}
+	ret = bpf_link__update_map(link, p->ops);
+	if (ret)
+		vpb_explain(err, errlen, "swap", ret);
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return ret;
+}
+
+void vpb_policy_close(struct vpb_loaded *p)
+{
+	bpf_link__destroy(p->link);
+	bpf_object__close(p->obj);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-bpfctl: attach, swap and detach vfio-pci-bpf policies without a
+ * daemon, and read a device's counters from sysfs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "params.h"
+#include "policy.h"
+#include "vfio_pci_bpf.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: vfio-bpfctl attach OBJECT [POLICY-OPTIONS] [--pin PATH] [--events]\n"
+		"       vfio-bpfctl swap PIN OBJECT [POLICY-OPTIONS]\n"
+		"       vfio-bpfctl detach PIN\n"
+		"       vfio-bpfctl stats BDF\n"
+		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --priority N\n"
+		"                --set NAME=VALUE[,VALUE...] (repeatable)\n"
+		"Without --pin, attach stays in the foreground until interrupted.\n");
+	return 2;
+}
+
+static int parse_id(const char *text, uint16_t *id)
+{
+	int64_t v;
+
+	if (vpb_parse_number(text, &v) || v < 0 || v > 0xffff) {
+		fprintf(stderr, "vfio-bpfctl: bad PCI ID '%s'\n", text);
+		return -1;
+	}
+	*id = v;
+	return 0;
+}
+
+/* Parse POLICY-OPTIONS and the command's own; the object is positional. */
+static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o,
+			     const char **pin, int *events)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' }, { "vendor", required_argument, NULL, 'v' },
+		{ "device", required_argument, NULL, 'd' }, { "priority", required_argument, NULL, 'p' },
+		{ "set", required_argument, NULL, 's' },    { "pin", required_argument, NULL, 'P' },
+		{ "events", no_argument, NULL, 'e' },       {}
+	};
+	int64_t prio;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (vpb_parse_bdf(optarg, &o->target)) {
+				fprintf(stderr, "vfio-bpfctl: bad PCI address '%s'\n", optarg);
+				return -1;
+			}
+			o->has_target = true;
+			break;
+		case 'v':
+			if (parse_id(optarg, &o->vendor))
+				return -1;
+			o->has_vendor = true;
+			break;
+		case 'd':
+			if (parse_id(optarg, &o->device))
+				return -1;
+			o->has_device = true;
+			break;
+		case 'p':
+			if (vpb_parse_number(optarg, &prio) || prio < INT32_MIN || prio > INT32_MAX) {
+				fprintf(stderr, "vfio-bpfctl: bad priority '%s'\n", optarg);
+				return -1;
+			}
+			o->priority = prio;
+			o->has_priority = true;
+			break;
+		case 's':
+			if (o->nr_params == VPB_MAX_PARAMS) {
+				fprintf(stderr, "vfio-bpfctl: at most %d --set\n", VPB_MAX_PARAMS);
+				return -1;
+			}
+			o->params[o->nr_params++] = optarg;
+			break;
+		case 'P':
+			if (!pin)
+				return -1;
+			*pin = optarg;
+			break;
+		case 'e':
+			if (!events)
+				return -1;
+			*events = 1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc - 1)
+		return -1;
+	o->object = argv[optind];
+	return 0;
+}
+
+static const char *const hook_names[] = { VFIO_PCI_BPF_HOOK_NAMES };
+
+static int print_event(void *ctx, void *data, size_t len)
+{
+	const struct vfio_pci_bpf_event *e = data;
+	char bdf[16];
+
+	(void)ctx;
+	if (len < sizeof(*e))
+		return 0;
+	vpb_format_bdf(e->addr, bdf, sizeof(bdf));
+	printf("%llu %s %s bar=%u off=0x%llx size=%u value=0x%llx verdict=%u\n",
+	       (unsigned long long)e->timestamp_ns, bdf,
+	       e->hook < VFIO_PCI_BPF_NR_HOOKS ? hook_names[e->hook] : "?", e->bar,
+	       (unsigned long long)e->offset, e->size, (unsigned long long)e->value, e->verdict);
+	fflush(stdout);
+	return 0;
+}
+
+/* Foreground: hold the link (and stream events) until a signal. */
+static int hold(struct vpb_loaded *p, int events)
+{
+	struct ring_buffer *rb = NULL;
+	struct bpf_map *map;
+
+	if (events) {
+		map = bpf_object__find_map_by_name(p->obj, "events");
+		if (!map) {
+			fprintf(stderr, "vfio-bpfctl: this policy has no event stream\n");
+			return 1;
+		}
+		rb = ring_buffer__new(bpf_map__fd(map), print_event, NULL, NULL);
+		if (!rb) {
+			fprintf(stderr, "vfio-bpfctl: ring buffer: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("attached; interrupt to detach\n");
+	fflush(stdout);
+	while (!stop) {
+		if (rb)
+			ring_buffer__poll(rb, 200);
+		else
+			pause();
+	}
+	ring_buffer__free(rb);
+	return 0;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	struct vpb_policy_opts o = {};
+	const char *pin = NULL;
+	struct vpb_loaded p;
+	int events = 0, ret;
+	char err[512];
+
+	if (parse_policy_args(argc, argv, &o, &pin, &events))
+		return usage();
+	if (vpb_policy_load(&o, &p, err, sizeof(err)) || vpb_policy_attach(&p, err, sizeof(err))) {
+		fprintf(stderr, "vfio-bpfctl: %s\n", err);
+		vpb_policy_close(&p);
+		return 1;
+	}
+	if (pin) {
+		ret = bpf_link__pin(p.link, pin);
+		if (ret)
+			fprintf(stderr, "vfio-bpfctl: pin %s: %s\n", pin, strerror(-ret));
+		vpb_policy_close(&p);
+		return ret ? 1 : 0;
+	}
+	ret = hold(&p, events);
+	vpb_policy_close(&p);
+	return ret;
+}
+
+static int cmd_swap(int argc, char **argv)
+{
+	struct vpb_policy_opts o = {};
+	struct vpb_loaded p;
+	char err[512];
+	int ret;
+
+	if (argc < 3 || parse_policy_args(argc - 1, argv + 1, &o, NULL, NULL))
+		return usage();
+	ret = vpb_policy_load(&o, &p, err, sizeof(err));
+	if (!ret)
+		ret = vpb_policy_swap(argv[1], &p, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "vfio-bpfctl: %s\n", err);
+	vpb_policy_close(&p);
+	return ret ? 1 : 0;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	struct statfs fs;
+
+	if (argc != 2)
+		return usage();
+	/* Only ever remove a pin, never some other file. */
+	if (statfs(argv[1], &fs) || fs.f_type != BPF_FS_MAGIC) {
+		fprintf(stderr, "vfio-bpfctl: %s is not a pinned link in bpffs\n", argv[1]);
+		return 1;
+	}
+	if (unlink(argv[1])) {
+		fprintf(stderr, "vfio-bpfctl: %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	char path[256], line[256], bdf[16];
+	uint32_t addr;
+	FILE *f;
+
+	if (argc != 2 || vpb_parse_bdf(argv[1], &addr))
+		return usage();
+	vpb_format_bdf(addr, bdf, sizeof(bdf));
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio_bpf/counters", bdf);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "vfio-bpfctl: %s is not bound to vfio-pci-bpf (%s)\n", bdf,
+			strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f))
+		fputs(line, stdout);
+	fclose(f);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} commands[] = {
+	{ "attach", cmd_attach },
+	{ "swap", cmd_swap },
+	{ "detach", cmd_detach },
+	{ "stats", cmd_stats },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	return usage();
+}
