@@ -13,9 +13,11 @@ modprobe igb
 for i in $(seq 50); do [ "$(driver_of "$IGB_PF")" = igb ] && break; sleep 0.1; done
 
 for drv in vfio-pci vfio-pci-bpf; do
-	# Binding a device igb is driving: the bind file refuses it.
+	# Binding a device igb is driving, even when told to by driver_override.
+	echo "$drv" >"/sys/bus/pci/devices/$IGB_PF/driver_override"
 	err=$( (echo "$IGB_PF" >"/sys/bus/pci/drivers/$drv/bind") 2>&1)
 	echo "${err##*: }" >"$SCRATCH/bind-busy.$drv"
+	echo >"/sys/bus/pci/devices/$IGB_PF/driver_override"
 	check_eq "$drv: PF still on igb after refused bind" igb "$(driver_of "$IGB_PF")"
 
 	check "$drv: edu0 binds" bind "$EDU0" "$drv"

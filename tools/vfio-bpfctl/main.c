@@ -53,15 +53,17 @@ static int parse_id(const char *text, uint16_t *id)
 }
 
 /* Parse POLICY-OPTIONS and the command's own; the object is positional. */
-static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o,
-			     const char **pin, int *events)
+static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, const char **pin,
+			     int *events)
 {
-	static const struct option longopts[] = {
-		{ "target", required_argument, NULL, 't' }, { "vendor", required_argument, NULL, 'v' },
-		{ "device", required_argument, NULL, 'd' }, { "priority", required_argument, NULL, 'p' },
-		{ "set", required_argument, NULL, 's' },    { "pin", required_argument, NULL, 'P' },
-		{ "events", no_argument, NULL, 'e' },       {}
-	};
+	static const struct option longopts[] = { { "target", required_argument, NULL, 't' },
+						  { "vendor", required_argument, NULL, 'v' },
+						  { "device", required_argument, NULL, 'd' },
+						  { "priority", required_argument, NULL, 'p' },
+						  { "set", required_argument, NULL, 's' },
+						  { "pin", required_argument, NULL, 'P' },
+						  { "events", no_argument, NULL, 'e' },
+						  {} };
 	int64_t prio;
 	int c;
 
@@ -86,7 +88,8 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o,
 			o->has_device = true;
 			break;
 		case 'p':
-			if (vpb_parse_number(optarg, &prio) || prio < INT32_MIN || prio > INT32_MAX) {
+			if (vpb_parse_number(optarg, &prio) || prio < INT32_MIN ||
+			    prio > INT32_MAX) {
 				fprintf(stderr, "vfio-bpfctl: bad priority '%s'\n", optarg);
 				return -1;
 			}

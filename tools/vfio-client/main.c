@@ -17,6 +17,7 @@
 #include "edu.h"
 #include "errname.h"
 #include "generic.h"
+#include "ops.h"
 #include "report.h"
 #include "vfio.h"
 
@@ -25,7 +26,7 @@ enum { EXIT_CHECKS_FAILED = 1, EXIT_OPEN_FAILED = 2 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vfio-client [options] BDF\n"
+	fprintf(f, "usage: vfio-client [options] BDF [OP ARGS...]...\n"
 		   "Open a PCI device bound to a vfio-pci driver (BDF like 0000:00:10.0)\n"
 		   "through its IOMMU group and:\n"
 		   "  -r, --report        print everything a VMM observes, one fact a line\n"
@@ -33,6 +34,9 @@ static void usage(FILE *f)
 		   "  -g, --generic       checks that hold for any PCI device\n"
 		   "  -H, --hold SECONDS  then print 'holding' and keep the device open\n"
 		   "  -h, --help          this text\n"
+		   "OPs (after the modes): cfg-read OFF SIZE, cfg-write OFF SIZE VALUE,\n"
+		   "  bar-read BAR OFF SIZE, bar-write BAR OFF SIZE VALUE, mmap-read BAR OFF\n"
+		   "  SIZE, mmap BAR OFF LEN, sparse BAR, get-info, repeat N OP ARGS...\n"
 		   "Modes combine and run in the order above. Exit status: 0 success,\n"
 		   "1 a check failed, 2 the device could not be opened or bad usage.\n");
 }
@@ -80,7 +84,7 @@ int main(int argc, char **argv)
 			return EXIT_OPEN_FAILED;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_OPEN_FAILED;
 	}
@@ -99,6 +103,16 @@ int main(int argc, char **argv)
 		vc_edu_checks(&dev, &checks);
 	if (generic)
 		vc_generic_checks(&dev, &checks);
+	for (int i = optind + 1; i < argc;) {
+		int used = vc_run_op(&dev, argc - i, argv + i);
+
+		if (used < 0) {
+			fprintf(stderr, "vfio-client: bad operation at '%s'\n", argv[i]);
+			vc_close(&dev);
+			return EXIT_OPEN_FAILED;
+		}
+		i += used;
+	}
 	if (hold >= 0) {
 		printf("holding\n");
 		fflush(stdout);

@@ -54,6 +54,32 @@ static void report_bad_ioctls(struct report *r)
 	ioctl_line(r, "ioctl TCGETS", 0x5401, junk);
 }
 
+/*
+ * Device features a VMM probes for: migration must stay unadvertised by a
+ * variant driver with no migration policy, exactly as vfio-pci answers.
+ */
+static void report_features(struct report *r)
+{
+	static const struct {
+		const char *name;
+		uint32_t id;
+	} features[] = {
+		{ "migration", VFIO_DEVICE_FEATURE_MIGRATION },
+		{ "mig_device_state", VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE },
+		{ "dma_logging_start", VFIO_DEVICE_FEATURE_DMA_LOGGING_START },
+		{ "low_power_entry", VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY },
+	};
+	struct vfio_device_feature probe = { .argsz = sizeof(probe) };
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		probe.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET | features[i].id;
+		ret = ioctl(r->dev->device, VFIO_DEVICE_FEATURE, &probe) ? -errno : 0;
+		printf("feature %s probe: %s\n", features[i].name, vc_fmt_result(ret));
+	}
+}
+
 static void report_bad_io(struct report *r)
 {
 	uint64_t invalid = (uint64_t)r->nregions << VC_PCI_OFFSET_SHIFT;
@@ -128,6 +154,7 @@ static void report_bad_mmaps(struct report *r)
 
 void vc_report_bad(struct report *r)
 {
+	report_features(r);
 	report_bad_ioctls(r);
 	report_bad_io(r);
 	report_bad_mmaps(r);

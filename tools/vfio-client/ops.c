@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "errname.h"
+#include "ops.h"
+
+#define VC_REGION_OFFSET(index) ((uint64_t)(index) << 40)
+
+static int num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end || end == s ? -1 : 0;
+}
+
+static int size_ok(uint64_t size)
+{
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/* Fills *@val on success; returns 0 or -errno. */
+static int do_access(struct vc_dev *dev, const char *op, uint64_t *a, uint64_t *val)
+{
+	ssize_t n;
+
+	if (!strcmp(op, "cfg-read") || !strcmp(op, "bar-read")) {
+		uint64_t base = !strcmp(op, "cfg-read") ? dev->cfg_offset : VC_REGION_OFFSET(a[0]);
+		uint64_t off = !strcmp(op, "cfg-read") ? a[0] : a[1];
+		uint64_t size = !strcmp(op, "cfg-read") ? a[1] : a[2];
+
+		*val = 0;
+		n = vc_pread(dev, val, size, base + off);
+		return n < 0 ? (int)n : n != (ssize_t)size ? -EIO : 0;
+	}
+	if (!strcmp(op, "cfg-write") || !strcmp(op, "bar-write")) {
+		uint64_t base = !strcmp(op, "cfg-write") ? dev->cfg_offset : VC_REGION_OFFSET(a[0]);
+		uint64_t off = !strcmp(op, "cfg-write") ? a[0] : a[1];
+		uint64_t size = !strcmp(op, "cfg-write") ? a[1] : a[2];
+
+		*val = !strcmp(op, "cfg-write") ? a[2] : a[3];
+		n = vc_pwrite(dev, val, size, base + off);
+		return n < 0 ? (int)n : n != (ssize_t)size ? -EIO : 0;
+	}
+	if (!strcmp(op, "mmap-read")) {
+		long page = sysconf(_SC_PAGESIZE);
+		uint64_t start = a[1] & ~(uint64_t)(page - 1);
+		void *map;
+		int ret;
+
+		ret = vc_mmap(dev, VC_REGION_OFFSET(a[0]), start, page, PROT_READ, MAP_SHARED,
+			      &map);
+		if (ret)
+			return ret;
+		*val = 0;
+		ret = vc_mmio_read((char *)map + (a[1] - start), val, a[2]);
+		munmap(map, page);
+		return ret;
+	}
+	if (!strcmp(op, "mmap")) {
+		void *map;
+		int ret = vc_mmap(dev, VC_REGION_OFFSET(a[0]), a[1], a[2], PROT_READ, MAP_SHARED,
+				  &map);
+
+		if (!ret)
+			munmap(map, a[2]);
+		*val = 0;
+		return ret;
+	}
+	if (!strcmp(op, "get-info")) {
+		struct vfio_device_info info = { .argsz = sizeof(info) };
+
+		*val = 0;
+		if (ioctl(dev->device, VFIO_DEVICE_GET_INFO, &info))
+			return -errno;
+		*val = info.num_regions;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* The sparse-mmap areas of a BAR, one "sparse BAR = OFF+SIZE,..." line. */
+static void do_sparse(struct vc_dev *dev, uint32_t bar)
+{
+	struct vfio_region_info *info;
+	struct vc_cap_chain chain;
+	const char *why;
+	size_t len;
+	uint32_t i, j, n;
+	int ret;
+
+	ret = vc_region_info(dev, bar, &info, &len);
+	if (ret) {
+		printf("sparse %u = error %s\n", bar, vc_errname(ret));
+		return;
+	}
+	printf("sparse %u =", bar);
+	if (!(info->flags & VFIO_REGION_INFO_FLAG_CAPS) ||
+	    vc_caps_walk(info, len, sizeof(*info), info->cap_offset, &chain, &why))
+		chain.n = 0;
+	for (i = 0, n = 0; i < chain.n; i++) {
+		if (chain.caps[i].id != VFIO_REGION_INFO_CAP_SPARSE_MMAP ||
+		    vc_cap_sparse_count(info, &chain.caps[i], &n))
+			continue;
+		for (j = 0; j < n; j++) {
+			uint64_t off, size;
+
+			vc_cap_sparse_area(info, &chain.caps[i], j, &off, &size);
+			printf("%s0x%" PRIx64 "+0x%" PRIx64, j ? "," : " ", off, size);
+		}
+		if (!n)
+			printf(" empty");
+	}
+	if (!chain.n)
+		printf(" none");
+	printf("\n");
+	free(info);
+}
+
+static int arity(const char *op)
+{
+	static const struct {
+		const char *name;
+		int args;
+	} table[] = {
+		{ "cfg-read", 2 },  { "cfg-write", 3 }, { "bar-read", 3 }, { "bar-write", 4 },
+		{ "mmap-read", 3 }, { "mmap", 3 },	{ "sparse", 1 },   { "get-info", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(op, table[i].name))
+			return table[i].args;
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, int want, uint64_t *a)
+{
+	int i;
+
+	if (want < 0 || argc < want + 1)
+		return -1;
+	for (i = 0; i < want; i++)
+		if (num(argv[i + 1], &a[i]))
+			return -1;
+	return 0;
+}
+
+static int sizes_valid(const char *op, const uint64_t *a)
+{
+	if (!strcmp(op, "cfg-read") || !strcmp(op, "cfg-write"))
+		return size_ok(a[1]);
+	if (!strcmp(op, "bar-read") || !strcmp(op, "bar-write") || !strcmp(op, "mmap-read"))
+		return size_ok(a[2]);
+	return 1;
+}
+
+static void print_op(int argc, char **argv, int want)
+{
+	int i;
+
+	(void)argc;
+	for (i = 0; i <= want; i++)
+		printf("%s%s", i ? " " : "", argv[i]);
+}
+
+int vc_run_op(struct vc_dev *dev, int argc, char **argv)
+{
+	uint64_t a[4], count, val, i, fails = 0;
+	int want, ret;
+
+	if (argc >= 2 && !strcmp(argv[0], "repeat")) {
+		if (num(argv[1], &count))
+			return -1;
+		want = arity(argv[2 < argc ? 2 : 0]);
+		if (argc < 3 || parse_args(argc - 2, argv + 2, want, a) || !sizes_valid(argv[2], a))
+			return -1;
+		for (i = 0; i < count; i++) {
+			ret = do_access(dev, argv[2], a, &val);
+			if (ret) {
+				fails++;
+				print_op(argc - 2, argv + 2, want);
+				printf(" = error %s (iteration %" PRIu64 ")\n", vc_errname(ret), i);
+			}
+		}
+		printf("repeat %" PRIu64 " %s: %" PRIu64 " failed\n", count, argv[2], fails);
+		return 2 + want + 1;
+	}
+	want = arity(argv[0]);
+	if (parse_args(argc, argv, want, a) || !sizes_valid(argv[0], a))
+		return -1;
+	if (!strcmp(argv[0], "sparse")) {
+		do_sparse(dev, a[0]);
+		return 2;
+	}
+	ret = do_access(dev, argv[0], a, &val);
+	print_op(argc, argv, want);
+	if (ret)
+		printf(" = error %s\n", vc_errname(ret));
+	else
+		printf(" = 0x%" PRIx64 "\n", val);
+	fflush(stdout);
+	return want + 1;
+}

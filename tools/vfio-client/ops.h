@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VC_OPS_H
+#define VC_OPS_H
+
+#include "vfio.h"
+
+/*
+ * Single accesses named on the command line, for tests that need to see
+ * exactly one config, BAR or mmap access and its result:
+ *   cfg-read OFF SIZE | cfg-write OFF SIZE VALUE
+ *   bar-read BAR OFF SIZE | bar-write BAR OFF SIZE VALUE
+ *   mmap-read BAR OFF SIZE | mmap BAR OFF LEN | sparse BAR | get-info
+ *   repeat N OP ARGS...   (prints only failures and a summary)
+ * Each prints "OP ARGS = VALUE" or "OP ARGS = error ENAME".  Returns the
+ * number of arguments used, or -1 for a malformed operation.
+ */
+int vc_run_op(struct vc_dev *dev, int argc, char **argv);
+
+#endif
