@@ -141,6 +141,20 @@ enum vfio_pci_bpf_hook {
 		"config_write", "bar_read", "bar_write"
 #define VFIO_PCI_BPF_STAT_NAMES "calls", "pass", "handled", "denied", "error", "ns"
 
+/* One access as the shipped policies stream it through a ring buffer. */
+struct vfio_pci_bpf_event {
+	__u64 timestamp_ns; /* bpf_ktime_get_ns() */
+	__u64 offset;
+	__u64 value;
+	__u32 addr; /* VFIO_PCI_BPF_ADDR() of the device */
+	__u8 hook; /* enum vfio_pci_bpf_hook */
+	__u8 size;
+	__u8 bar;
+	__u8 verdict; /* 0 pass, 1 handled, 2 denied */
+};
+
+#define VFIO_PCI_BPF_POLL_MATCH(mask, want) (((__u64)(mask) << 32) | (__u32)(want))
+
 #if defined(__bpf__)
 /*
  * Kfuncs, callable from vfio_pci_bpf_ops programs only, on the hooked
@@ -155,9 +169,13 @@ extern int vfio_pci_bpf_bar_read(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 
 				 __u32 size, __u64 *value) __ksym;
 extern int vfio_pci_bpf_bar_write(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
 				  __u32 size, __u64 value) __ksym;
-/* Sleepable: waits until (read & mask) == want or timeout_us passes. */
+/*
+ * Sleepable: polls the 32-bit register at @offset until (value & mask) ==
+ * want, with @match = VFIO_PCI_BPF_POLL_MATCH(mask, want), for at most
+ * @timeout_us (<= 100000); -ETIMEDOUT when it never matched.
+ */
 extern int vfio_pci_bpf_bar_poll(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
-				 __u32 size, __u64 mask, __u64 want, __u32 timeout_us) __ksym;
+				 __u64 match, __u32 timeout_us) __ksym;
 /* From attach only: device-fd access to the range runs the BAR hooks. */
 extern int vfio_pci_bpf_trap_bar(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
 				 __u64 len) __ksym;

@@ -87,9 +87,11 @@ __bpf_kfunc int vfio_pci_bpf_bar_write(struct vfio_pci_bpf_dev *dev, u32 bar, u6
 	return vpb_bar_io(vpb_from_info(dev), bar, offset, size, &value, true, false);
 }
 
+/* BPF passes five arguments at most: mask and wanted value share one. */
 __bpf_kfunc int vfio_pci_bpf_bar_poll(struct vfio_pci_bpf_dev *dev, u32 bar, u64 offset,
-				      u32 size, u64 mask, u64 want, u32 timeout_us)
+				      u64 match, u32 timeout_us)
 {
+	u32 mask = match >> 32, want = (u32)match;
 	struct vpb_device *vdev = vpb_from_info(dev);
 	unsigned long deadline;
 	u64 value;
@@ -99,7 +101,7 @@ __bpf_kfunc int vfio_pci_bpf_bar_poll(struct vfio_pci_bpf_dev *dev, u32 bar, u64
 		return -EINVAL;
 	deadline = jiffies + usecs_to_jiffies(timeout_us) + 1;
 	for (;;) {
-		ret = vpb_bar_io(vdev, bar, offset, size, &value, false, true);
+		ret = vpb_bar_io(vdev, bar, offset, 4, &value, false, true);
 		if (ret)
 			return ret;
 		if ((value & mask) == want)

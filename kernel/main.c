@@ -76,6 +76,21 @@ static void vpb_set_open(struct vpb_device *vdev, bool open)
 	mutex_unlock(&vpb_lock);
 }
 
+/*
+ * BAR kfuncs run where ioremap cannot: map the memory BARs up front, as
+ * vfio-pci-core would on the first device-fd access.  A BAR that cannot be
+ * mapped only makes those kfuncs fail.
+ */
+static void vpb_map_bars(struct vpb_device *vdev)
+{
+	int bar;
+
+	for (bar = 0; bar < VFIO_PCI_BPF_NUM_BARS; bar++)
+		if (pci_resource_len(vdev->core.pdev, bar) &&
+		    (pci_resource_flags(vdev->core.pdev, bar) & IORESOURCE_MEM))
+			vfio_pci_core_setup_barmap(&vdev->core, bar);
+}
+
 /* Policies' open hooks run once the device is enabled and may refuse it. */
 static int vpb_open_device(struct vfio_device *core_vdev)
 {
@@ -91,6 +106,7 @@ static int vpb_open_device(struct vfio_device *core_vdev)
 		vfio_pci_core_disable(&vdev->core);
 		goto out_closed;
 	}
+	vpb_map_bars(vdev);
 	vfio_pci_core_finish_enable(&vdev->core);
 	return 0;
 

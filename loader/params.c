@@ -27,7 +27,8 @@ int vpb_parse_bdf(const char *text, uint32_t *addr)
 void vpb_format_bdf(uint32_t addr, char *buf, size_t len)
 {
 	snprintf(buf, len, "%04x:%02x:%02x.%x", VFIO_PCI_BPF_ADDR_DOMAIN(addr),
-		 VFIO_PCI_BPF_ADDR_BUS(addr), VFIO_PCI_BPF_ADDR_DEV(addr), VFIO_PCI_BPF_ADDR_FN(addr));
+		 VFIO_PCI_BPF_ADDR_BUS(addr), VFIO_PCI_BPF_ADDR_DEV(addr),
+		 VFIO_PCI_BPF_ADDR_FN(addr));
 }
 
 int vpb_parse_number(const char *text, int64_t *value)
@@ -55,8 +56,7 @@ static int vpb_fits(int64_t v, size_t size, int is_signed)
 	return v >= 0 && (uint64_t)v < (1ULL << (size * 8));
 }
 
-int vpb_store_values(const char *text, void *dst, size_t elem_size, size_t count,
-		     int is_signed)
+int vpb_store_values(const char *text, void *dst, size_t elem_size, size_t count, int is_signed)
 {
 	char *copy = strdup(text), *save = NULL, *tok;
 	size_t n = 0;

@@ -21,7 +21,6 @@ int vpb_parse_number(const char *text, int64_t *value);
  * @elem_size bytes (1, 2, 4 or 8); each value must fit its element.
  * Returns the number of values stored or -errno.
  */
-int vpb_store_values(const char *text, void *dst, size_t elem_size, size_t count,
-		     int is_signed);
+int vpb_store_values(const char *text, void *dst, size_t elem_size, size_t count, int is_signed);
 
 #endif /* VPB_PARAMS_H */

@@ -24,8 +24,8 @@ static int vpb_libbpf_print(enum libbpf_print_level level, const char *fmt, va_l
 
 	if (level == LIBBPF_DEBUG || vpb_libbpf_len >= sizeof(vpb_libbpf_log) - 1)
 		return 0;
-	n = vsnprintf(vpb_libbpf_log + vpb_libbpf_len, sizeof(vpb_libbpf_log) - vpb_libbpf_len,
-		      fmt, ap);
+	n = vsnprintf(vpb_libbpf_log + vpb_libbpf_len, sizeof(vpb_libbpf_log) - vpb_libbpf_len, fmt,
+		      ap);
 	if (n > 0)
 		vpb_libbpf_len += n;
 	if (vpb_libbpf_len > sizeof(vpb_libbpf_log) - 1)
@@ -44,8 +44,12 @@ static void vpb_capture_start(void)
 static bool vpb_log_noise(const char *line, size_t len)
 {
 	static const char *const noise[] = {
-		"-- BEGIN PROG LOAD LOG --", "-- END PROG LOAD LOG --", "processed ",
-		"verification time", "stack depth", "libbpf: failed to load object",
+		"-- BEGIN PROG LOAD LOG --",
+		"-- END PROG LOAD LOG --",
+		"processed ",
+		"verification time",
+		"stack depth",
+		"libbpf: failed to load object",
 		"libbpf: failed to load BPF skeleton",
 	};
 	size_t i;
@@ -92,7 +96,8 @@ static struct bpf_map *vpb_find_ops_map(struct bpf_object *obj)
 {
 	struct bpf_map *map, *found = NULL;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map(map, obj)
+	{
 		if (bpf_map__type(map) != BPF_MAP_TYPE_STRUCT_OPS)
 			continue;
 		if (found)
@@ -106,15 +111,13 @@ static struct bpf_map *vpb_rodata_map(struct bpf_object *obj)
 {
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, obj)
-		if (bpf_map__is_internal(map) && strstr(bpf_map__name(map), ".rodata"))
-			return map;
+	bpf_object__for_each_map(map, obj) if (bpf_map__is_internal(map) &&
+					       strstr(bpf_map__name(map), ".rodata")) return map;
 	return NULL;
 }
 
 /* Set one .rodata global, found by name in the object's BTF. */
-static int vpb_set_param(struct bpf_object *obj, const char *assignment, char *err,
-			 size_t errlen)
+static int vpb_set_param(struct bpf_object *obj, const char *assignment, char *err, size_t errlen)
 {
 	const char *eq = strchr(assignment, '=');
 	struct btf *btf = bpf_object__btf(obj);
@@ -160,7 +163,8 @@ static int vpb_set_param(struct bpf_object *obj, const char *assignment, char *e
 		elem = t->size;
 		ret = vpb_store_values(eq + 1, data + vs->offset, elem, count, is_signed);
 		if (ret < 0) {
-			snprintf(err, errlen, "parameter '%s': %s (%zu value(s) of %zu byte(s) expected)",
+			snprintf(err, errlen,
+				 "parameter '%s': %s (%zu value(s) of %zu byte(s) expected)",
 				 assignment, ret == -E2BIG ? "too many values" : "bad value", count,
 				 elem);
 			return ret;
@@ -208,6 +212,15 @@ int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, 
 		ops->device = opts->device;
 	if (opts->has_priority)
 		ops->priority = opts->priority;
+	if (opts->name) {
+		if (strlen(opts->name) >= sizeof(ops->name)) {
+			snprintf(err, errlen, "name '%s' is longer than %zu characters", opts->name,
+				 sizeof(ops->name) - 1);
+			ret = -EINVAL;
+			goto fail;
+		}
+		strcpy(ops->name, opts->name);
+	}
 	for (i = 0; i < opts->nr_params; i++) {
 		ret = vpb_set_param(out->obj, opts->params[i], err, errlen);
 		if (ret)

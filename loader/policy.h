@@ -13,6 +13,7 @@
 
 struct vpb_policy_opts {
 	const char *object; /* path of the .bpf.o */
+	const char *name;   /* overrides the policy's name when set */
 	bool has_target, has_vendor, has_device, has_priority;
 	uint32_t target;
 	uint16_t vendor, device;
@@ -31,8 +32,8 @@ struct vpb_loaded {
  * Open, configure and load @opts->object.  On failure returns -errno and
  * leaves a readable reason (with the verifier's words) in @err.
  */
-int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out,
-		    char *err, size_t errlen);
+int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, char *err,
+		    size_t errlen);
 int vpb_policy_attach(struct vpb_loaded *p, char *err, size_t errlen);
 /* Replace the policy behind the pinned link at @pin with @p, atomically. */
 int vpb_policy_swap(const char *pin, struct vpb_loaded *p, char *err, size_t errlen);

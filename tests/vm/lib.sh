@@ -106,3 +106,25 @@ wait_for_line() {
 	done
 	return 1
 }
+
+CTL=$BUILD/tools/vfio-bpfctl
+POLICIES=$BUILD/bpf
+TEST_POLICIES=$BUILD/tests/bpf
+
+# op BDF OP ARGS...: the client's answer to one access ("0x.." or "error E..").
+op() {
+	local bdf=$1
+	shift
+	"$CLIENT" "$bdf" "$@" | sed -n 's/.* = //p'
+}
+
+# counter BDF NAME: one line of the device's sysfs counters.
+counter() { awk -v n="$2" '$1 == n { print $2 }' "/sys/bus/pci/devices/$1/vfio_bpf/counters"; }
+
+policies_of() { tr '\n' ' ' <"/sys/bus/pci/devices/$1/vfio_bpf/policies" | sed 's/ $//'; }
+
+# detach_pin PIN: remove a pinned policy and wait until the kernel let go.
+detach_pin() {
+	rm -f "$1"
+	sleep 0.3
+}

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ static int usage(void)
 		"       vfio-bpfctl swap PIN OBJECT [POLICY-OPTIONS]\n"
 		"       vfio-bpfctl detach PIN\n"
 		"       vfio-bpfctl stats BDF\n"
-		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --priority N\n"
+		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --priority N --name NAME\n"
 		"                --set NAME=VALUE[,VALUE...] (repeatable)\n"
 		"Without --pin, attach stays in the foreground until interrupted.\n");
 	return 2;
@@ -96,6 +97,9 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 			o->priority = prio;
 			o->has_priority = true;
 			break;
+		case 'n':
+			o->name = optarg;
+			break;
 		case 's':
 			if (o->nr_params == VPB_MAX_PARAMS) {
 				fprintf(stderr, "vfio-bpfctl: at most %d --set\n", VPB_MAX_PARAMS);
@@ -142,22 +146,37 @@ static int print_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* Foreground: hold the link (and stream events) until a signal. */
+static int epoll_add(int epfd, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * Foreground: hold the link (and stream events) until a signal, or until
+ * the kernel detaches it because its device went away (EPOLLHUP).
+ */
 static int hold(struct vpb_loaded *p, int events)
 {
 	struct ring_buffer *rb = NULL;
+	struct epoll_event ev;
+	int epfd, n, ret = 0;
 	struct bpf_map *map;
 
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0 || epoll_add(epfd, bpf_link__fd(p->link), EPOLLHUP)) {
+		fprintf(stderr, "vfio-bpfctl: epoll: %s\n", strerror(errno));
+		return 1;
+	}
 	if (events) {
 		map = bpf_object__find_map_by_name(p->obj, "events");
-		if (!map) {
-			fprintf(stderr, "vfio-bpfctl: this policy has no event stream\n");
-			return 1;
-		}
-		rb = ring_buffer__new(bpf_map__fd(map), print_event, NULL, NULL);
-		if (!rb) {
-			fprintf(stderr, "vfio-bpfctl: ring buffer: %s\n", strerror(errno));
-			return 1;
+		rb = map ? ring_buffer__new(bpf_map__fd(map), print_event, NULL, NULL) : NULL;
+		if (!rb || epoll_add(epfd, ring_buffer__epoll_fd(rb), EPOLLIN)) {
+			fprintf(stderr, "vfio-bpfctl: %s\n",
+				map ? strerror(errno) : "this policy has no event stream");
+			ret = 1;
+			goto out;
 		}
 	}
 	signal(SIGINT, on_signal);
@@ -165,13 +184,23 @@ static int hold(struct vpb_loaded *p, int events)
 	printf("attached; interrupt to detach\n");
 	fflush(stdout);
 	while (!stop) {
-		if (rb)
-			ring_buffer__poll(rb, 200);
-		else
-			pause();
+		n = epoll_wait(epfd, &ev, 1, 500);
+		if (n < 0 && errno != EINTR) {
+			ret = 1;
+			break;
+		}
+		if (n <= 0)
+			continue;
+		if (ev.data.fd == bpf_link__fd(p->link)) {
+			printf("detached by the kernel: its device went away\n");
+			break;
+		}
+		ring_buffer__consume(rb);
 	}
+out:
 	ring_buffer__free(rb);
-	return 0;
+	close(epfd);
+	return ret;
 }
 
 static int cmd_attach(int argc, char **argv)
@@ -186,6 +215,8 @@ static int cmd_attach(int argc, char **argv)
 		return usage();
 	if (vpb_policy_load(&o, &p, err, sizeof(err)) || vpb_policy_attach(&p, err, sizeof(err))) {
 		fprintf(stderr, "vfio-bpfctl: %s\n", err);
+		if (o.has_target && strstr(err, strerror(ENODEV)))
+			fprintf(stderr, "vfio-bpfctl: is the target bound to vfio-pci-bpf?\n");
 		vpb_policy_close(&p);
 		return 1;
 	}

@@ -77,6 +77,10 @@ static int do_access(struct vc_dev *dev, const char *op, uint64_t *a, uint64_t *
 		*val = 0;
 		return ret;
 	}
+	if (!strcmp(op, "reset")) {
+		*val = 0;
+		return ioctl(dev->device, VFIO_DEVICE_RESET) ? -errno : 0;
+	}
 	if (!strcmp(op, "get-info")) {
 		struct vfio_device_info info = { .argsz = sizeof(info) };
 
@@ -134,7 +138,7 @@ static int arity(const char *op)
 		int args;
 	} table[] = {
 		{ "cfg-read", 2 },  { "cfg-write", 3 }, { "bar-read", 3 }, { "bar-write", 4 },
-		{ "mmap-read", 3 }, { "mmap", 3 },	{ "sparse", 1 },   { "get-info", 0 },
+		{ "mmap-read", 3 }, { "mmap", 3 },	{ "sparse", 1 },   { "get-info", 0 }, { "reset", 0 },
 	};
 	size_t i;
 
@@ -174,9 +178,31 @@ static void print_op(int argc, char **argv, int want)
 		printf("%s%s", i ? " " : "", argv[i]);
 }
 
+/* Distinct values a repeated read saw; the last slot takes the overflow. */
+#define VC_MAX_VALUES 8
+
+static void tally(uint64_t *vals, uint64_t *hits, unsigned int *n, uint64_t val)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (vals[i] == val)
+			break;
+	if (i == *n) {
+		if (*n == VC_MAX_VALUES)
+			i = VC_MAX_VALUES - 1;
+		else
+			(*n)++;
+		vals[i] = val;
+		hits[i] = 0;
+	}
+	hits[i]++;
+}
+
 int vc_run_op(struct vc_dev *dev, int argc, char **argv)
 {
-	uint64_t a[4], count, val, i, fails = 0;
+	uint64_t a[4], count, val, i, fails = 0, vals[VC_MAX_VALUES], hits[VC_MAX_VALUES];
+	unsigned int nvals;
 	int want, ret;
 
 	if (argc >= 2 && !strcmp(argv[0], "repeat")) {
@@ -185,15 +211,21 @@ int vc_run_op(struct vc_dev *dev, int argc, char **argv)
 		want = arity(argv[2 < argc ? 2 : 0]);
 		if (argc < 3 || parse_args(argc - 2, argv + 2, want, a) || !sizes_valid(argv[2], a))
 			return -1;
+		nvals = 0;
 		for (i = 0; i < count; i++) {
 			ret = do_access(dev, argv[2], a, &val);
 			if (ret) {
 				fails++;
 				print_op(argc - 2, argv + 2, want);
 				printf(" = error %s (iteration %" PRIu64 ")\n", vc_errname(ret), i);
+				continue;
 			}
+			tally(vals, hits, &nvals, val);
 		}
-		printf("repeat %" PRIu64 " %s: %" PRIu64 " failed\n", count, argv[2], fails);
+		printf("repeat %" PRIu64 " %s: %" PRIu64 " failed, values", count, argv[2], fails);
+		for (i = 0; i < nvals; i++)
+			printf(" 0x%" PRIx64 "x%" PRIu64, vals[i], hits[i]);
+		printf("\n");
 		return 2 + want + 1;
 	}
 	want = arity(argv[0]);

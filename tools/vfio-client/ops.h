@@ -9,8 +9,8 @@
  * exactly one config, BAR or mmap access and its result:
  *   cfg-read OFF SIZE | cfg-write OFF SIZE VALUE
  *   bar-read BAR OFF SIZE | bar-write BAR OFF SIZE VALUE
- *   mmap-read BAR OFF SIZE | mmap BAR OFF LEN | sparse BAR | get-info
- *   repeat N OP ARGS...   (prints only failures and a summary)
+ *   mmap-read BAR OFF SIZE | mmap BAR OFF LEN | sparse BAR | get-info | reset
+ *   repeat N OP ARGS...   (prints failures, then each value seen and how often)
  * Each prints "OP ARGS = VALUE" or "OP ARGS = error ENAME".  Returns the
  * number of arguments used, or -1 for a malformed operation.
  */

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Test policy: denies one device-fd ioctl with a chosen errno. */
+#include <stdbool.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "vfio_pci_bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 deny_cmd = 0;
+const volatile __s32 deny_errno = 1;
+
+SEC("struct_ops.s/ioctl")
+int BPF_PROG(deny_ioctl, struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_ioctl *io)
+{
+	return io->cmd == deny_cmd ? -deny_errno : VFIO_PCI_BPF_PASS;
+}
+
+SEC(".struct_ops.link")
+struct vfio_pci_bpf_ops ioctl_deny = {
+	.ioctl = (void *)deny_ioctl,
+	.name = "ioctl_deny",
+};
