@@ -94,12 +94,6 @@ static int vpb_chain_publish(struct vpb_device *vdev, struct vpb_policy *old,
 	return 0;
 }
 
-static bool vpb_declares_traps(struct vpb_policy *policy)
-{
-	return policy->hooks & (BIT(VFIO_PCI_BPF_HOOK_BAR_READ) |
-				BIT(VFIO_PCI_BPF_HOOK_BAR_WRITE));
-}
-
 /* Run @policy's attach on @vdev and link it in, @old's place if given. */
 static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev,
 		      struct vpb_policy *old)
@@ -108,12 +102,11 @@ static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev,
 	int ret;
 
 	lockdep_assert_held(&vpb_lock);
-	/* What the VMM was told at open (sparse mmap) must not change. */
-	if (vdev->open && vpb_declares_traps(policy)) {
-		pci_warn(vdev->core.pdev,
-			 "policy '%s' traps BAR ranges and the device is open\n", name);
-		return -EBUSY;
-	}
+	/*
+	 * What the VMM was told at open (sparse mmap) must not change: the
+	 * trap kfunc refuses with -EBUSY while the device is open, and a
+	 * policy that traps passes that on as its attach verdict.
+	 */
 	vdev->attaching = policy;
 	vdev->nr_pending = 0;
 	ret = vpb_call_attach(vdev, policy);

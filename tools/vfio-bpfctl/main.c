@@ -64,6 +64,7 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 						  { "set", required_argument, NULL, 's' },
 						  { "pin", required_argument, NULL, 'P' },
 						  { "events", no_argument, NULL, 'e' },
+						  { "name", required_argument, NULL, 'n' },
 						  {} };
 	int64_t prio;
 	int c;

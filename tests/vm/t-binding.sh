@@ -1,0 +1,109 @@
+#!/bin/bash
+# How policies find devices: one target vs every device matching IDs, a
+# device bound later picking up the ID match, chain order by priority, trap
+# policies refused on an open device, EPOLLHUP when the target goes away,
+# and an atomic hot swap under a client reading in a loop.
+. "$(dirname "$0")/lib.sh"
+
+check "module loads" load_module
+check "bind edu0" bind "$EDU0" vfio-pci-bpf
+check "bind edu1" bind "$EDU1" vfio-pci-bpf
+create_vfs 1
+vf=$(vf_list | head -n1)
+check "bind VF" bind "$vf" vfio-pci-bpf
+
+# --- target vs ID match ----------------------------------------------------
+check "trace on edu0 only" "$CTL" attach "$POLICIES/trace.bpf.o" --target "$EDU0" \
+	--name trace_edu0 --pin /sys/fs/bpf/t0
+check "trace on every igb VF" "$CTL" attach "$POLICIES/trace.bpf.o" --vendor 0x8086 \
+	--device 0x10ca --name trace_vfs --pin /sys/fs/bpf/tvf
+check "guard on every edu" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" --vendor 0x1234 \
+	--device 0x11e8 --name guard_edu --pin /sys/fs/bpf/ge
+check_eq "edu0 chain" "trace_edu0 guard_edu" "$(policies_of "$EDU0")"
+check_eq "edu1 chain" "guard_edu" "$(policies_of "$EDU1")"
+check_eq "VF chain" "trace_vfs" "$(policies_of "$vf")"
+check "VF counters name its PF" grep -qx "pf $IGB_PF" "/sys/bus/pci/devices/$vf/vfio_bpf/counters"
+check "VF counters give its index" grep -qx "vf_index 0" "/sys/bus/pci/devices/$vf/vfio_bpf/counters"
+
+unbind "$EDU1"
+check "edu1 rebound" bind "$EDU1" vfio-pci-bpf
+check_eq "a device bound after registration gets the ID-match policy" "guard_edu" \
+	"$(policies_of "$EDU1")"
+echo 2 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs" 2>/dev/null ||
+	{ unbind "$vf"; echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"; create_vfs 2; }
+for v in $(vf_list); do bind "$v" vfio-pci-bpf; done
+check_eq "a VF created after registration gets the VF policy" "trace_vfs" \
+	"$(policies_of "$(vf_list | tail -n1)")"
+detach_pin /sys/fs/bpf/t0
+detach_pin /sys/fs/bpf/tvf
+detach_pin /sys/fs/bpf/ge
+
+# --- chain order: lower priority first, first non-PASS verdict wins ---------
+check "guard A (priority 10, vendor 0xaaaa)" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" \
+	--target "$EDU0" --priority 10 --name guard_a --set vendor_id=0xaaaa --pin /sys/fs/bpf/a
+check "guard B (priority -5, vendor 0xbbbb)" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" \
+	--target "$EDU0" --priority -5 --name guard_b --set vendor_id=0xbbbb --pin /sys/fs/bpf/b
+check_eq "chain ordered by priority" "guard_b guard_a" "$(policies_of "$EDU0")"
+check_eq "both pass: the later policy rewrites last" 0xaaaa "$(op "$EDU0" cfg-read 0 2)"
+check "deny-all (priority 0) between them" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" \
+	--target "$EDU0" --priority 0 --name deny_cls --set deny_write_offsets=0xc \
+	--set deny_write_count=1 --set deny_errno=1 --pin /sys/fs/bpf/d
+check_eq "chain with three" "guard_b deny_cls guard_a" "$(policies_of "$EDU0")"
+check_eq "first non-PASS verdict ends the chain" "error EPERM" "$(op "$EDU0" cfg-write 0xc 1 8)"
+detach_pin /sys/fs/bpf/a
+detach_pin /sys/fs/bpf/b
+detach_pin /sys/fs/bpf/d
+
+# --- trap policies only before open -----------------------------------------
+"$CLIENT" --hold 30 "$EDU1" >"$SCRATCH/hold" &
+holder=$!
+wait_for_line "$SCRATCH/hold" holding
+if "$CTL" attach "$POLICIES/bar_trap.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/trap \
+	2>"$SCRATCH/err"; then
+	fail "trap policy refused while the device is open" "attach succeeded"
+else
+	check "trap policy refused while the device is open (EBUSY)" grep -q "busy" "$SCRATCH/err"
+fi
+check "non-trap policy attaches to the open device" "$CTL" attach "$POLICIES/trace.bpf.o" \
+	--target "$EDU1" --pin /sys/fs/bpf/t1
+kill "$holder"
+wait "$holder" 2>/dev/null
+detach_pin /sys/fs/bpf/t1
+check "trap policy attaches once the device is closed" "$CTL" attach \
+	"$POLICIES/bar_trap.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/trap
+detach_pin /sys/fs/bpf/trap
+
+# --- unbind detaches, the link owner sees EPOLLHUP ----------------------------
+"$CTL" attach "$POLICIES/trace.bpf.o" --target "$EDU1" >"$SCRATCH/fg" 2>&1 &
+fg=$!
+wait_for_line "$SCRATCH/fg" attached
+unbind "$EDU1"
+for i in $(seq 50); do kill -0 "$fg" 2>/dev/null || break; sleep 0.1; done
+check "foreground owner exits on unbind" sh -c "! kill -0 $fg 2>/dev/null"
+check "...because the link reported EPOLLHUP" grep -q "detached by the kernel" "$SCRATCH/fg"
+wait "$fg" 2>/dev/null
+bind "$EDU1" vfio-pci-bpf
+
+# --- hot swap while a client reads in a loop -----------------------------------
+check "guard v1" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" --target "$EDU0" \
+	--set vendor_id=0x1111 --pin /sys/fs/bpf/swap
+"$CLIENT" "$EDU0" repeat 1500000 cfg-read 0 2 >"$SCRATCH/loop" &
+loop=$!
+swaps=0
+while kill -0 "$loop" 2>/dev/null && [ $swaps -lt 8 ]; do
+	"$CTL" swap /sys/fs/bpf/swap "$POLICIES/cfg_guard.bpf.o" --target "$EDU0" \
+		--set vendor_id=$((swaps % 2 ? 0x1111 : 0x2222)) && swaps=$((swaps + 1))
+done
+wait "$loop"
+summary=$(tail -n1 "$SCRATCH/loop")
+echo "    $summary ($swaps swaps)"
+check "swapped at least twice during the loop" test "$swaps" -ge 2
+check "no read failed during hot swaps" grep -q ": 0 failed" <<<"$summary"
+check "every read saw the old or the new policy" \
+	test -z "$(grep -o '0x[0-9a-f]*x' <<<"$summary" | grep -vE '^0x(1111|2222)x$')"
+check_eq "policy kept across swaps" "cfg_guard" "$(policies_of "$EDU0")"
+detach_pin /sys/fs/bpf/swap
+
+for v in $(vf_list); do unbind "$v"; done
+echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
+finish
