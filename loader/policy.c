@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -51,10 +52,15 @@ static bool vpb_log_noise(const char *line, size_t len)
 		"stack depth",
 		"libbpf: failed to load object",
 		"libbpf: failed to load BPF skeleton",
+		"cur state:",
+		"old state:",
+		"; ",
 	};
 	size_t i;
 
-	if (!len)
+	/* Instruction dumps: "12: (85) call ..." */
+	if (!len || (isdigit((unsigned char)line[0]) && strstr(line, ": (") &&
+		     strstr(line, ": (") < line + len))
 		return true;
 	for (i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
 		if (strstr(line, noise[i]) && strstr(line, noise[i]) < line + len)
@@ -176,11 +182,54 @@ static int vpb_set_param(struct bpf_object *obj, const char *assignment, char *e
 	return -ENOENT;
 }
 
-int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, char *err,
-		    size_t errlen)
+static bool vpb_name_ok(const char *name, size_t max)
+{
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_-.", name[i]))
+			return false;
+	return i > 0 && i < max;
+}
+
+/* The data fields the operator chose; the object's own values otherwise. */
+static int vpb_set_ops_fields(const struct vpb_policy_opts *opts, struct bpf_map *map, char *err,
+			      size_t errlen)
 {
 	struct vfio_pci_bpf_ops *ops;
 	size_t size;
+
+	if (!opts->has_target && !opts->has_vendor && !opts->has_device && !opts->has_priority &&
+	    !opts->name)
+		return 0;
+	ops = bpf_map__initial_value(map, &size);
+	if (!ops || size < sizeof(*ops)) {
+		snprintf(err, errlen, "%s: struct_ops map is not a %s", opts->object,
+			 VFIO_PCI_BPF_OPS_NAME);
+		return -EINVAL;
+	}
+	if (opts->name && !vpb_name_ok(opts->name, sizeof(ops->name))) {
+		snprintf(err, errlen,
+			 "name '%s': 1 to %zu letters, digits, '_', '-' or '.' expected",
+			 opts->name, sizeof(ops->name) - 1);
+		return -EINVAL;
+	}
+	if (opts->has_target)
+		ops->target = opts->target;
+	if (opts->has_vendor)
+		ops->vendor = opts->vendor;
+	if (opts->has_device)
+		ops->device = opts->device;
+	if (opts->has_priority)
+		ops->priority = opts->priority;
+	if (opts->name)
+		strcpy(ops->name, opts->name);
+	return 0;
+}
+
+int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, char *err,
+		    size_t errlen)
+{
 	int i, ret;
 
 	memset(out, 0, sizeof(*out));
@@ -197,30 +246,9 @@ int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, 
 		ret = -EINVAL;
 		goto fail;
 	}
-	ops = bpf_map__initial_value(out->ops, &size);
-	if (!ops || size < sizeof(*ops)) {
-		snprintf(err, errlen, "%s: struct_ops map is not a %s", opts->object,
-			 VFIO_PCI_BPF_OPS_NAME);
-		ret = -EINVAL;
+	ret = vpb_set_ops_fields(opts, out->ops, err, errlen);
+	if (ret)
 		goto fail;
-	}
-	if (opts->has_target)
-		ops->target = opts->target;
-	if (opts->has_vendor)
-		ops->vendor = opts->vendor;
-	if (opts->has_device)
-		ops->device = opts->device;
-	if (opts->has_priority)
-		ops->priority = opts->priority;
-	if (opts->name) {
-		if (strlen(opts->name) >= sizeof(ops->name)) {
-			snprintf(err, errlen, "name '%s' is longer than %zu characters", opts->name,
-				 sizeof(ops->name) - 1);
-			ret = -EINVAL;
-			goto fail;
-		}
-		strcpy(ops->name, opts->name);
-	}
 	for (i = 0; i < opts->nr_params; i++) {
 		ret = vpb_set_param(out->obj, opts->params[i], err, errlen);
 		if (ret)
