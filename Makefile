@@ -18,7 +18,7 @@ CFLAGS += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 -Iinclu
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude \
 	-I/usr/include/$(shell $(CC) -dumpmachine) -Wall
 
-TOOLS := vfio-client vfio-bpfctl
+TOOLS := vfio-client vfio-bpfctl vfio-bench
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
@@ -28,7 +28,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
 
 .PHONY: all module bpf tools unit deps check check-run demo demo-run install clean \
-	vm-shell help
+	vm-shell bench help
 all: module bpf tools
 
 help:
@@ -37,6 +37,7 @@ help:
 	@echo "make check      run unit tests and the VM suite"
 	@echo "make demo       boot the test VM and show the driver at work"
 	@echo "make vm-shell   interactive shell in the test VM"
+	@echo "make bench      per-operation cost, vfio-pci vs vfio-pci-bpf"
 	@echo "make install    install the module, policies and tools"
 
 # --- kernel module -------------------------------------------------------
@@ -63,6 +64,12 @@ tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS))
 $(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
+
+# The benchmark shares the client's VFIO plumbing.
+VFIO_LIB_SRCS := tools/vfio-client/vfio.c tools/vfio-client/bdf.c tools/vfio-client/errname.c
+$(BUILD)/tools/vfio-bench: tools/vfio-bench/main.c $(VFIO_LIB_SRCS) $(wildcard tools/vfio-client/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itools/vfio-client -o $@ $(filter %.c,$^)
 
 LOADER_SRCS := $(wildcard loader/*.c)
 $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
@@ -101,6 +108,12 @@ demo-run:
 	@$(MAKE) --no-print-directory all KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
 	@echo $(KVER) >$(BUILD)/kver
 	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh -- tests/vm/demo.sh
+
+# Per-operation cost under vfio-pci and vfio-pci-bpf, as ratios (docs/performance.md).
+bench: deps
+	@$(MAKE) --no-print-directory all KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
+	@echo $(KVER) >$(BUILD)/kver
+	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh -- tools/bench.sh
 
 vm-shell: all
 	@echo $(KVER) >$(BUILD)/kver

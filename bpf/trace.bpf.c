@@ -2,7 +2,9 @@
 /*
  * trace: counts every hooked access per device, by hook and by register
  * offset, and optionally streams each access to a ring buffer.  It passes
- * everything: attaching it never changes what the VMM sees.
+ * everything: attaching it never changes what the VMM sees, except that a
+ * BAR range it is asked to trap (trap_len > 0) leaves mmap, so that the
+ * BAR hooks see device-fd access there.
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -13,6 +15,10 @@
 #include "events.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 trap_bar = 0;
+const volatile __u64 trap_offset = 0;
+const volatile __u64 trap_len = 0;
 
 /* Key of the per-offset counts; offset is 0 for ioctl (cmd goes there). */
 struct trace_key {
@@ -46,6 +52,12 @@ static __always_inline int trace_access(struct vfio_pci_bpf_dev *dev, __u32 hook
 	count(dev, hook, acc->offset);
 	vpb_emit(dev, hook, acc, 0);
 	return VFIO_PCI_BPF_PASS;
+}
+
+SEC("struct_ops.s/attach")
+int BPF_PROG(trace_attach, struct vfio_pci_bpf_dev *dev)
+{
+	return trap_len ? vfio_pci_bpf_trap_bar(dev, trap_bar, trap_offset, trap_len) : 0;
 }
 
 SEC("struct_ops/open")
@@ -94,6 +106,7 @@ int BPF_PROG(trace_bar_write, struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_
 
 SEC(".struct_ops.link")
 struct vfio_pci_bpf_ops trace = {
+	.attach = (void *)trace_attach,
 	.open = (void *)trace_open,
 	.close = (void *)trace_close,
 	.ioctl = (void *)trace_ioctl,
