@@ -46,6 +46,17 @@ if [ $# = 0 ]; then
 	done
 fi
 
+if [ $# = 0 ]; then
+	for t in "$here"/host/t-*.sh; do
+		name=host/$(basename "$t" .sh | sed 's/^t-//')
+		echo "== $name"
+		log=$(mktemp)
+		BUILD=$BUILD bash "$t" 2>&1 | tee "$log"
+		count_lines "$log" "$name" "${PIPESTATUS[0]}"
+		rm -f "$log"
+	done
+fi
+
 vm_tests=("$@")
 if [ ${#vm_tests[@]} = 0 ]; then
 	for t in "$here"/vm/t-*.sh; do
