@@ -46,7 +46,8 @@ static int vpb_chain_publish(struct vpb_device *vdev, struct vpb_policy *old,
 	struct vpb_chain *cur = vpb_chain_locked(vdev), *next;
 	unsigned int i;
 
-	next = kzalloc(sizeof(*next), GFP_KERNEL);
+	/* Taking a policy out must not fail: unbind and unreg rely on it. */
+	next = kzalloc(sizeof(*next), new ? GFP_KERNEL : GFP_KERNEL | __GFP_NOFAIL);
 	if (!next)
 		return -ENOMEM;
 	for (i = 0; cur && i < cur->len; i++) {
@@ -130,9 +131,7 @@ static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev,
 static void vpb_detach(struct vpb_policy *policy, struct vpb_device *vdev)
 {
 	lockdep_assert_held(&vpb_lock);
-	/* Dropping a policy never needs more room than the chain had. */
-	if (WARN_ON_ONCE(vpb_chain_publish(vdev, policy, NULL)))
-		return;
+	vpb_chain_publish(vdev, policy, NULL);
 	vpb_call_detach(vdev, policy);
 	vpb_count(vdev, &vdev->stats->detaches);
 	pci_info(vdev->core.pdev, "policy '%s' detached\n", policy->ops->name);
@@ -245,8 +244,9 @@ void vpb_device_added(struct vpb_device *vdev)
 	struct vpb_policy *policy;
 
 	lockdep_assert_held(&vpb_lock);
+	/* A target policy registered without a link outlives its device's unbind. */
 	list_for_each_entry(policy, &vpb_policies, node)
-		if (!policy->ops->target && vpb_matches(policy->ops, &vdev->info))
+		if (vpb_matches(policy->ops, &vdev->info))
 			vpb_attach(policy, vdev, NULL);
 }
 

@@ -8,16 +8,7 @@ check "module loads" load_module
 check "bind edu0" bind "$EDU0" vfio-pci-bpf
 check "bind edu1" bind "$EDU1" vfio-pci-bpf
 
-bpftool struct_ops register "$POLICIES/trace.bpf.o" /sys/fs/bpf/trace >/dev/null 2>&1
-rc=$?
-if [ "$rc" = 139 ]; then
-	# See t-bpftool: bpftool 7.5 crashes naming module struct_ops types,
-	# after registering and pinning.
-	skip "bpftool register exit status" "bpftool $(bpftool version | awk 'NR==1{print $2}') crashes naming module struct_ops types"
-	expect_dmesg 'bpftool\[[0-9]+\]: segfault'
-else
-	check_eq "bpftool register exit status" 0 "$rc"
-fi
+bpftool_register "$POLICIES/trace.bpf.o" /sys/fs/bpf/trace
 check_eq "trace attached to edu0 by bpftool alone" trace "$(policies_of "$EDU0")"
 check_eq "trace attached to edu1 by bpftool alone" trace "$(policies_of "$EDU1")"
 check "bpftool lists the struct_ops map" sh -c "bpftool map show | grep -q 'struct_ops  name trace'"
