@@ -84,11 +84,12 @@ UNIT_DEPS_errname := $(VC)/errname.c
 UNIT_DEPS_caps := $(VC)/caps.c
 UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
+UNIT_DEPS_params := loader/params.c
 
 unit: $(UNIT_BINS)
-$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c)
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/*.h loader/*.c)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools/vfio-client -o $@ $< $(UNIT_DEPS_$*) -lcmocka
+	$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $< $(UNIT_DEPS_$*) -lcmocka
 
 # Only a KVER the user gave is passed on: otherwise deps picks the newest.
 deps:

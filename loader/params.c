@@ -13,6 +13,9 @@ int vpb_parse_bdf(const char *text, uint32_t *addr)
 	unsigned int domain = 0, bus, dev, fn;
 	char tail;
 
+	/* scanf's %x would also take "0x" prefixes and signs. */
+	if (!*text || text[strspn(text, "0123456789abcdefABCDEF:.")])
+		return -EINVAL;
 	if (sscanf(text, "%x:%x:%x.%x%c", &domain, &bus, &dev, &fn, &tail) != 4) {
 		domain = 0;
 		if (sscanf(text, "%x:%x.%x%c", &bus, &dev, &fn, &tail) != 3)

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,22 +35,21 @@ static int do_access(struct vc_dev *dev, const char *op, uint64_t *a, uint64_t *
 {
 	ssize_t n;
 
-	if (!strcmp(op, "cfg-read") || !strcmp(op, "bar-read")) {
-		uint64_t base = !strcmp(op, "cfg-read") ? dev->cfg_offset : VC_REGION_OFFSET(a[0]);
-		uint64_t off = !strcmp(op, "cfg-read") ? a[0] : a[1];
-		uint64_t size = !strcmp(op, "cfg-read") ? a[1] : a[2];
+	if (!strcmp(op, "cfg-read") || !strcmp(op, "bar-read") || !strcmp(op, "cfg-write") ||
+	    !strcmp(op, "bar-write")) {
+		/* Config ops name no BAR: their arguments start one earlier. */
+		bool cfg = op[0] == 'c';
+		const uint64_t *arg = cfg ? a : a + 1;
+		uint64_t at = (cfg ? dev->cfg_offset : VC_REGION_OFFSET(a[0])) + arg[0];
+		size_t size = arg[1];
 
 		*val = 0;
-		n = vc_pread(dev, val, size, base + off);
-		return n < 0 ? (int)n : n != (ssize_t)size ? -EIO : 0;
-	}
-	if (!strcmp(op, "cfg-write") || !strcmp(op, "bar-write")) {
-		uint64_t base = !strcmp(op, "cfg-write") ? dev->cfg_offset : VC_REGION_OFFSET(a[0]);
-		uint64_t off = !strcmp(op, "cfg-write") ? a[0] : a[1];
-		uint64_t size = !strcmp(op, "cfg-write") ? a[1] : a[2];
-
-		*val = !strcmp(op, "cfg-write") ? a[2] : a[3];
-		n = vc_pwrite(dev, val, size, base + off);
+		if (strstr(op, "-write")) {
+			*val = arg[2];
+			n = vc_pwrite(dev, val, size, at);
+		} else {
+			n = vc_pread(dev, val, size, at);
+		}
 		return n < 0 ? (int)n : n != (ssize_t)size ? -EIO : 0;
 	}
 	if (!strcmp(op, "mmap-read")) {
@@ -137,8 +137,9 @@ static int arity(const char *op)
 		const char *name;
 		int args;
 	} table[] = {
-		{ "cfg-read", 2 },  { "cfg-write", 3 }, { "bar-read", 3 }, { "bar-write", 4 },
-		{ "mmap-read", 3 }, { "mmap", 3 },	{ "sparse", 1 },   { "get-info", 0 }, { "reset", 0 },
+		{ "cfg-read", 2 },  { "cfg-write", 3 }, { "bar-read", 3 },
+		{ "bar-write", 4 }, { "mmap-read", 3 }, { "mmap", 3 },
+		{ "sparse", 1 },    { "get-info", 0 },	{ "reset", 0 },
 	};
 	size_t i;
 
