@@ -19,6 +19,11 @@ mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /run/vmtest
 
+while read -r tag path; do
+	mkdir -p "$path" 2>/dev/null
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro "$tag" "$path"
+done </run/vmtest/mounts
+
 export VMTEST_RESULTS=/run/vmtest
 cd "$(cat /run/vmtest/cwd)" || cd /
 echo "vmtest: guest up after $(cut -d' ' -f1 /proc/uptime) s"

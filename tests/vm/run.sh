@@ -47,6 +47,20 @@ else
 	printf '%q ' "$@" >"$results/cmd"
 fi
 pwd >"$results/cwd"
+# The guest puts tmpfs on /tmp and friends; a checkout or build folder
+# living there comes in through shares of its own, mounted at the same path.
+shares=()
+share_path() {
+	local tag=share${#shares[@]}
+	shares+=(-virtfs "local,path=$1,mount_tag=$tag,security_model=none,readonly=on")
+	echo "$tag $1" >>"$results/mounts"
+}
+: >"$results/mounts"
+share_path "$repo"
+case "$(realpath -m "$BUILD")/" in
+"$repo"/*) ;;
+*) mkdir -p "$BUILD" && share_path "$(realpath "$BUILD")" ;;
+esac
 
 qemu_args=(
 	-machine q35,accel="$VM_ACCEL" -cpu max -smp "$VM_SMP" -m "$VM_MEM"
@@ -56,6 +70,7 @@ qemu_args=(
 	-nographic -no-reboot -nodefaults -serial stdio
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
+	"${shares[@]}"
 	-device edu,addr=0x10 -device edu,addr=0x11
 	-device pcie-root-port,id=rp0,chassis=1,addr=0x1c
 	-device igb,bus=rp0,netdev=nic0 -netdev user,id=nic0,restrict=on
