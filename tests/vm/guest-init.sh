@@ -25,6 +25,8 @@ while read -r tag path; do
 done </run/vmtest/mounts
 
 export VMTEST_RESULTS=/run/vmtest
+BUILD=$(cat /run/vmtest/build)
+export BUILD
 cd "$(cat /run/vmtest/cwd)" || cd /
 echo "vmtest: guest up after $(cut -d' ' -f1 /proc/uptime) s"
 if [ "$(cat /run/vmtest/cmd)" = "--shell" ]; then

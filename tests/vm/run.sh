@@ -47,6 +47,7 @@ else
 	printf '%q ' "$@" >"$results/cmd"
 fi
 pwd >"$results/cwd"
+realpath -m "$BUILD" >"$results/build"
 # The guest puts tmpfs on /tmp and friends; a checkout or build folder
 # living there comes in through shares of its own, mounted at the same path.
 shares=()
