@@ -86,7 +86,12 @@ UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
 UNIT_DEPS_params := loader/params.c
 
-unit: $(UNIT_BINS)
+TEST_HELPERS := $(BUILD)/tests/attach-twice
+$(BUILD)/tests/attach-twice: tests/helpers/attach_twice.c $(LOADER_SRCS) $(wildcard loader/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+
+unit: $(UNIT_BINS) $(TEST_HELPERS)
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/*.h loader/*.c)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $< $(UNIT_DEPS_$*) -lcmocka
