@@ -123,7 +123,7 @@ static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev,
 	vdev->nr_pending = 0;
 	if (ret)
 		return ret;
-	vpb_count(vdev, &vdev->stats->attaches);
+	this_cpu_inc(vdev->stats->attaches);
 	pci_info(vdev->core.pdev, "policy '%s' attached\n", name);
 	return 0;
 }
@@ -133,7 +133,7 @@ static void vpb_detach(struct vpb_policy *policy, struct vpb_device *vdev)
 	lockdep_assert_held(&vpb_lock);
 	vpb_chain_publish(vdev, policy, NULL);
 	vpb_call_detach(vdev, policy);
-	vpb_count(vdev, &vdev->stats->detaches);
+	this_cpu_inc(vdev->stats->detaches);
 	pci_info(vdev->core.pdev, "policy '%s' detached\n", policy->ops->name);
 }
 

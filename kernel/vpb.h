@@ -97,11 +97,6 @@ static inline struct vpb_device *vpb_from_info(struct vfio_pci_bpf_dev *info)
 	return container_of(info, struct vpb_device, info);
 }
 
-static inline void vpb_count(struct vpb_device *vdev, u64 *field)
-{
-	this_cpu_inc(*field);
-}
-
 /* bind.c: policies on devices */
 int vpb_bind_policy(struct vpb_policy *policy);
 void vpb_unbind_policy(struct vpb_policy *policy);
