@@ -13,6 +13,12 @@ check_eq "trace attached to edu0 by bpftool alone" trace "$(policies_of "$EDU0")
 check_eq "trace attached to edu1 by bpftool alone" trace "$(policies_of "$EDU1")"
 check "bpftool lists the struct_ops map" sh -c "bpftool map show | grep -q 'struct_ops  name trace'"
 check "bpftool lists the struct_ops link" sh -c "bpftool link show | grep -q struct_ops"
+# bpftool 7.5's struct_ops list/dump crash on module types; vfio-bpfctl
+# reads the same maps through the module's BTF.
+"$CTL" policies >"$SCRATCH/policies"
+check "vfio-bpfctl policies lists trace with every hook it implements" grep -qE \
+	"^[0-9]+ +trace +- +0000:0000 +0 +attach=[0-9]+,open=[0-9]+,close=[0-9]+,ioctl=[0-9]+,config_read=[0-9]+,config_write=[0-9]+,bar_read=[0-9]+,bar_write=[0-9]+$" \
+	"$SCRATCH/policies"
 
 # delta BDF COUNTER COMMAND...: how much COUNTER grows while COMMAND runs.
 delta() {

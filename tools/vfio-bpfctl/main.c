@@ -18,6 +18,7 @@
 
 #include "params.h"
 #include "policy.h"
+#include "registry.h"
 #include "vfio_pci_bpf.h"
 
 static volatile sig_atomic_t stop;
@@ -35,6 +36,7 @@ static int usage(void)
 		"       vfio-bpfctl swap PIN OBJECT [POLICY-OPTIONS]\n"
 		"       vfio-bpfctl detach PIN\n"
 		"       vfio-bpfctl stats BDF\n"
+		"       vfio-bpfctl policies\n"
 		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --priority N --name NAME\n"
 		"                --set NAME=VALUE[,VALUE...] (repeatable)\n"
 		"Without --pin, attach stays in the foreground until interrupted.\n");
@@ -291,14 +293,48 @@ static int cmd_stats(int argc, char **argv)
 	return 0;
 }
 
+static int print_registered(const struct vpb_registered *r, void *ctx)
+{
+	char target[16] = "-", ids[16];
+	int hook, n = 0;
+
+	(void)ctx;
+	if (r->ops.target)
+		vpb_format_bdf(r->ops.target, target, sizeof(target));
+	snprintf(ids, sizeof(ids), "%04x:%04x", r->ops.vendor, r->ops.device);
+	printf("%-6u %-20.*s %-13s %-10s %-5d", r->map_id, (int)sizeof(r->ops.name), r->ops.name,
+	       target, ids, r->ops.priority);
+	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
+		if (r->prog_id[hook])
+			printf("%s%s=%u", n++ ? "," : " ", hook_names[hook], r->prog_id[hook]);
+	printf("\n");
+	return 0;
+}
+
+/* What bpftool 7.5 cannot show for module struct_ops: every policy. */
+static int cmd_policies(int argc, char **argv)
+{
+	int ret;
+
+	(void)argv;
+	if (argc != 1)
+		return usage();
+	printf("%-6s %-20s %-13s %-10s %-5s %s\n", "MAP", "NAME", "TARGET", "IDS", "PRIO",
+	       "HOOKS (prog id)");
+	ret = vpb_for_each_registered(print_registered, NULL);
+	if (ret < 0) {
+		fprintf(stderr, "vfio-bpfctl: cannot list struct_ops maps: %s\n", strerror(-ret));
+		return 1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{ "attach", cmd_attach },
-	{ "swap", cmd_swap },
-	{ "detach", cmd_detach },
-	{ "stats", cmd_stats },
+	{ "attach", cmd_attach }, { "swap", cmd_swap },		{ "detach", cmd_detach },
+	{ "stats", cmd_stats },	  { "policies", cmd_policies },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The vfio_pci_bpf_ops policies registered in the kernel, found among all
+ * struct_ops maps through the module's BTF (bpftool 7.5 cannot name
+ * module-defined struct_ops types).
+ */
+#ifndef VPB_REGISTRY_H
+#define VPB_REGISTRY_H
+
+#include <stdint.h>
+
+#include "vfio_pci_bpf.h"
+
+struct vpb_registered {
+	uint32_t map_id;
+	struct vfio_pci_bpf_ops ops;		 /* data fields; hook members hold prog IDs */
+	uint32_t prog_id[VFIO_PCI_BPF_NR_HOOKS]; /* 0 when the hook is unset */
+};
+
+/* Calls @fn for each registered policy; returns how many, or -errno. */
+int vpb_for_each_registered(int (*fn)(const struct vpb_registered *r, void *ctx), void *ctx);
+
+#endif /* VPB_REGISTRY_H */
