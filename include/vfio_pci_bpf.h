@@ -132,6 +132,20 @@ enum vfio_pci_bpf_hook {
 	VFIO_PCI_BPF_NR_HOOKS,
 };
 
+/* Where each hook sits in struct vfio_pci_bpf_ops, by enum vfio_pci_bpf_hook. */
+#define VFIO_PCI_BPF_HOOK_OFFSETS                                              \
+	{                                                                      \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, attach),           \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, detach),           \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, open),             \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, close),            \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, ioctl),            \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, config_read),      \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, config_write),     \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, bar_read),         \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, bar_write),        \
+	}
+
 /*
  * Names in the counters file (sysfs vfio_bpf/counters), one line each:
  * "hook.<hook>.<stat> <value>", in the order of enum vfio_pci_bpf_hook.

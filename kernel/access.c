@@ -26,6 +26,7 @@ static u32 vpb_chunk(u64 off, size_t left, u32 max)
 	return size;
 }
 
+/* vfio-pci-core's own test of the (virtualized) memory enable, not exported. */
 static bool vpb_memory_enabled(struct vpb_device *vdev)
 {
 	u16 cmd = le16_to_cpu(*(__le16 *)&vdev->core.vconfig[PCI_COMMAND]);

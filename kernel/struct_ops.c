@@ -21,17 +21,7 @@ BTF_ID(struct, vfio_pci_bpf_access)
 #define vpb_ops_type_id (vpb_type_ids[0])
 #define vpb_access_type_id (vpb_type_ids[1])
 
-static const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS] = {
-	[VFIO_PCI_BPF_HOOK_ATTACH] = offsetof(struct vfio_pci_bpf_ops, attach),
-	[VFIO_PCI_BPF_HOOK_DETACH] = offsetof(struct vfio_pci_bpf_ops, detach),
-	[VFIO_PCI_BPF_HOOK_OPEN] = offsetof(struct vfio_pci_bpf_ops, open),
-	[VFIO_PCI_BPF_HOOK_CLOSE] = offsetof(struct vfio_pci_bpf_ops, close),
-	[VFIO_PCI_BPF_HOOK_IOCTL] = offsetof(struct vfio_pci_bpf_ops, ioctl),
-	[VFIO_PCI_BPF_HOOK_CONFIG_READ] = offsetof(struct vfio_pci_bpf_ops, config_read),
-	[VFIO_PCI_BPF_HOOK_CONFIG_WRITE] = offsetof(struct vfio_pci_bpf_ops, config_write),
-	[VFIO_PCI_BPF_HOOK_BAR_READ] = offsetof(struct vfio_pci_bpf_ops, bar_read),
-	[VFIO_PCI_BPF_HOOK_BAR_WRITE] = offsetof(struct vfio_pci_bpf_ops, bar_write),
-};
+static const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS] = VFIO_PCI_BPF_HOOK_OFFSETS;
 
 /* Hooks that run in process context with nothing held may sleep. */
 #define VPB_SLEEPABLE_HOOKS                                                    \

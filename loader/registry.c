@@ -40,17 +40,7 @@ static int vpb_is_ours(const struct bpf_map_info *info, struct btf *vmlinux, siz
 /* The kernel reports each set hook as the ID of its program. */
 static void vpb_prog_ids(struct vpb_registered *r, const char *data)
 {
-	static const size_t offsets[VFIO_PCI_BPF_NR_HOOKS] = {
-		offsetof(struct vfio_pci_bpf_ops, attach),
-		offsetof(struct vfio_pci_bpf_ops, detach),
-		offsetof(struct vfio_pci_bpf_ops, open),
-		offsetof(struct vfio_pci_bpf_ops, close),
-		offsetof(struct vfio_pci_bpf_ops, ioctl),
-		offsetof(struct vfio_pci_bpf_ops, config_read),
-		offsetof(struct vfio_pci_bpf_ops, config_write),
-		offsetof(struct vfio_pci_bpf_ops, bar_read),
-		offsetof(struct vfio_pci_bpf_ops, bar_write),
-	};
+	static const size_t offsets[VFIO_PCI_BPF_NR_HOOKS] = VFIO_PCI_BPF_HOOK_OFFSETS;
 	int hook;
 
 	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
