@@ -221,6 +221,8 @@ static ssize_t vpb_rw(struct vfio_device *core_vdev, char __user *buf,
 		      size_t count, loff_t *ppos, bool write)
 {
 	struct vpb_device *vdev = container_of(core_vdev, struct vpb_device, core.vdev);
+	enum vfio_pci_bpf_hook hook = write ? VFIO_PCI_BPF_HOOK_CONFIG_WRITE :
+					      VFIO_PCI_BPF_HOOK_CONFIG_READ;
 	unsigned int index = VPB_INDEX(*ppos);
 	u64 pos = *ppos & VPB_OFFSET_MASK;
 	struct vpb_chain *chain;
@@ -228,15 +230,13 @@ static ssize_t vpb_rw(struct vfio_device *core_vdev, char __user *buf,
 	ssize_t ret = 0;
 	int idx;
 
-	/* Unhooked devices cost one pointer test. */
-	if (!rcu_access_pointer(vdev->chain))
+	/* Paths no policy hooks cost one load and a test. */
+	if (!vpb_hot(vdev, index == VFIO_PCI_CONFIG_REGION_INDEX ? BIT(hook) :
+			   index <= VFIO_PCI_BAR5_REGION_INDEX ? VPB_HOT_BAR(index) : 0))
 		goto core;
 	idx = srcu_read_lock(&vpb_srcu);
 	chain = srcu_dereference(vdev->chain, &vpb_srcu);
 	if (chain && index == VFIO_PCI_CONFIG_REGION_INDEX) {
-		enum vfio_pci_bpf_hook hook = write ? VFIO_PCI_BPF_HOOK_CONFIG_WRITE :
-						      VFIO_PCI_BPF_HOOK_CONFIG_READ;
-
 		hooked = chain->hooks & BIT(hook);
 		if (hooked)
 			ret = write ? vpb_config_write(vdev, chain, buf, count, ppos) :

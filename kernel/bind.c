@@ -44,6 +44,7 @@ static int vpb_chain_publish(struct vpb_device *vdev, struct vpb_policy *old,
 			     struct vpb_policy *new)
 {
 	struct vpb_chain *cur = vpb_chain_locked(vdev), *next;
+	unsigned long hot;
 	unsigned int i;
 
 	/* Taking a policy out must not fail: unbind and unreg rely on it. */
@@ -82,12 +83,17 @@ static int vpb_chain_publish(struct vpb_device *vdev, struct vpb_policy *old,
 	}
 	for (i = 0; i < next->len; i++)
 		next->hooks |= next->policy[i]->hooks;
+	hot = next->hooks;
+	for (i = 0; i < next->nr_traps; i++)
+		hot |= VPB_HOT_BAR(next->traps[i].bar);
 
 	if (!next->len) {
 		kfree(next);
 		next = NULL;
+		hot = 0;
 	}
 	rcu_assign_pointer(vdev->chain, next);
+	WRITE_ONCE(vdev->hot, hot);
 	if (cur) {
 		synchronize_srcu(&vpb_srcu);
 		kfree(cur);

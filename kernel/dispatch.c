@@ -105,7 +105,7 @@ int vpb_run_lifecycle(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook)
 	unsigned int i;
 	int idx, ret = 0;
 
-	if (!rcu_access_pointer(vdev->chain))
+	if (!vpb_hot(vdev, BIT(hook)))
 		return 0;
 	idx = srcu_read_lock(&vpb_srcu);
 	chain = srcu_dereference(vdev->chain, &vpb_srcu);
@@ -126,7 +126,7 @@ int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, unsigned long arg)
 	int idx, ret;
 
 	this_cpu_inc(vdev->stats->ioctls);
-	if (!rcu_access_pointer(vdev->chain))
+	if (!vpb_hot(vdev, BIT(VFIO_PCI_BPF_HOOK_IOCTL)))
 		return 0;
 	idx = srcu_read_lock(&vpb_srcu);
 	ret = vpb_run_chain(vdev, srcu_dereference(vdev->chain, &vpb_srcu),

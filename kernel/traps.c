@@ -143,7 +143,8 @@ int vpb_trap_region_info(struct vpb_device *vdev, unsigned long arg)
 
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index > VFIO_PCI_BAR5_REGION_INDEX)
+	if (info.argsz < minsz || info.index > VFIO_PCI_BAR5_REGION_INDEX ||
+	    !vpb_hot(vdev, VPB_HOT_BAR(info.index)))
 		return -ENOIOCTLCMD;
 
 	idx = srcu_read_lock(&vpb_srcu);
@@ -187,7 +188,7 @@ int vpb_trap_check_mmap(struct vpb_device *vdev, struct vm_area_struct *vma)
 	unsigned int i, n;
 	int idx, ret = 0;
 
-	if (index > VFIO_PCI_BAR5_REGION_INDEX || !rcu_access_pointer(vdev->chain))
+	if (index > VFIO_PCI_BAR5_REGION_INDEX || !vpb_hot(vdev, VPB_HOT_BAR(index)))
 		return 0;
 	idx = srcu_read_lock(&vpb_srcu);
 	chain = srcu_dereference(vdev->chain, &vpb_srcu);

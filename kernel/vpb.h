@@ -69,11 +69,19 @@ struct vpb_counters {
 	u64 detaches;
 };
 
+/* Bits of vpb_device.hot: BIT(hook) for hooks, these for trapped BARs. */
+#define VPB_HOT_BAR(bar) BIT(VFIO_PCI_BPF_NR_HOOKS + (bar))
+
 struct vpb_device {
 	struct vfio_pci_core_device core; /* must stay first: vfio_alloc_device */
 	struct vfio_pci_bpf_dev info; /* the handle policies see */
 	struct list_head node; /* in vpb_devices, under vpb_lock */
 	struct vpb_chain __rcu *chain;
+	/*
+	 * What the chain hooks, read without a lock so that paths no policy
+	 * hooks never enter SRCU; a racing attach is seen by the next access.
+	 */
+	unsigned long hot;
 	struct vpb_counters __percpu *stats;
 	bool open; /* under vpb_lock */
 	/* The policy whose attach runs now, and the traps it declared. */
@@ -81,6 +89,11 @@ struct vpb_device {
 	unsigned int nr_pending;
 	struct vpb_trap pending[VFIO_PCI_BPF_MAX_TRAPS];
 };
+
+static inline bool vpb_hot(struct vpb_device *vdev, unsigned long bits)
+{
+	return READ_ONCE(vdev->hot) & bits;
+}
 
 /* vpb_lock orders every change of devices, policies and chains. */
 extern struct mutex vpb_lock;
