@@ -53,12 +53,28 @@ check_eq "detach restores the capability list" "$cap_ptr" "$(op "$EDU0" cfg-read
 # --- ioctl -----------------------------------------------------------------
 reset_cmd=$(printf '0x%x' $(((0x3b << 8) | (100 + 11)))) # _IO(VFIO_TYPE, VFIO_BASE + 11)
 check_eq "VFIO_DEVICE_RESET without a policy: edu has no reset" "error EINVAL" "$(op "$EDU0" reset)"
-check "attach ioctl_deny" "$CTL" attach "$TEST_POLICIES/ioctl_deny.bpf.o" --target "$EDU0" \
+check "attach deny (ioctl)" "$CTL" attach "$TEST_POLICIES/deny.bpf.o" --target "$EDU0" \
 	--set deny_cmd="$reset_cmd" --set deny_errno=95 --pin /sys/fs/bpf/ioctl
 check_eq "VFIO_DEVICE_RESET denied with the policy's EOPNOTSUPP" "error EOPNOTSUPP" "$(op "$EDU0" reset)"
 check_eq "other ioctls pass (GET_INFO: 9 regions)" 0x9 "$(op "$EDU0" get-info)"
 detach_pin /sys/fs/bpf/ioctl
 check_eq "reset reaches the core again after detach" "error EINVAL" "$(op "$EDU0" reset)"
+feature_cmd=$(printf '0x%x' $(((0x3b << 8) | (100 + 17)))) # VFIO_DEVICE_FEATURE
+check "attach deny (VFIO_DEVICE_FEATURE)" "$CTL" attach "$TEST_POLICIES/deny.bpf.o" \
+	--target "$EDU0" --set deny_cmd="$feature_cmd" --set deny_errno=13 --pin /sys/fs/bpf/ioctl
+check_eq "feature ioctls that reach the driver hit the hook too" "feature low_power_entry probe: EACCES" \
+	"$("$CLIENT" --report "$EDU0" | grep '^feature low_power_entry probe')"
+detach_pin /sys/fs/bpf/ioctl
+
+# --- open ------------------------------------------------------------------
+check "attach deny (open)" "$CTL" attach "$TEST_POLICIES/deny.bpf.o" --target "$EDU0" \
+	--set deny_open=1 --set deny_errno=1 --pin /sys/fs/bpf/open
+"$CLIENT" --generic "$EDU0" >/dev/null 2>"$SCRATCH/open"
+check_eq "open refused by the policy: the client cannot get the device fd" 2 "$?"
+check "...with the policy's EPERM" grep -q "VFIO_GROUP_GET_DEVICE_FD.*EPERM" "$SCRATCH/open"
+check_eq "the refused open was counted as denied" 1 "$(counter "$EDU0" hook.open.denied)"
+detach_pin /sys/fs/bpf/open
+check "the device opens again after detach, fully working" "$CLIENT" --edu "$EDU0"
 
 # --- BAR traps through bar_trap --------------------------------------------
 check_eq "liveness register works untrapped" 0xffffaaaa \

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Test policy: denies one device-fd ioctl with a chosen errno. */
+/* Test policy: denies one device-fd ioctl, or every open, with a chosen errno. */
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -10,6 +10,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 deny_cmd = 0;
+const volatile bool deny_open = false;
 const volatile __s32 deny_errno = 1;
 
 SEC("struct_ops.s/ioctl")
@@ -18,8 +19,15 @@ int BPF_PROG(deny_ioctl, struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_ioctl
 	return io->cmd == deny_cmd ? -deny_errno : VFIO_PCI_BPF_PASS;
 }
 
+SEC("struct_ops.s/open")
+int BPF_PROG(deny_opening, struct vfio_pci_bpf_dev *dev)
+{
+	return deny_open ? -deny_errno : VFIO_PCI_BPF_PASS;
+}
+
 SEC(".struct_ops.link")
-struct vfio_pci_bpf_ops ioctl_deny = {
+struct vfio_pci_bpf_ops deny = {
 	.ioctl = (void *)deny_ioctl,
-	.name = "ioctl_deny",
+	.open = (void *)deny_opening,
+	.name = "deny",
 };
