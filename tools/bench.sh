@@ -35,16 +35,16 @@ run_config() {
 		bind "$DEV" vfio-pci-bpf &&
 			"$CTL" attach "$POLICIES/trace.bpf.o" --target "$DEV" --set trap_len=0x1000 \
 				--pin /sys/fs/bpf/bench-trace && measure trace
-		rm -f /sys/fs/bpf/bench-trace
+		detach_pin /sys/fs/bpf/bench-trace
 		;;
 	emulating-trap)
 		bind "$DEV" vfio-pci-bpf &&
 			"$CTL" attach "$POLICIES/bar_trap.bpf.o" --target "$DEV" --set trap_len=0x1000 \
 				--set emulate_offset=4 --pin /sys/fs/bpf/bench-trap && measure emulating-trap
-		rm -f /sys/fs/bpf/bench-trap
+		detach_pin /sys/fs/bpf/bench-trap
 		;;
 	esac
-	sleep 0.3
+
 }
 
 # Odd rounds run the configurations forward, even rounds backward, so that

@@ -123,10 +123,25 @@ counter() { awk -v n="$2" '$1 == n { print $2 }' "/sys/bus/pci/devices/$1/vfio_b
 
 policies_of() { tr '\n' ' ' <"/sys/bus/pci/devices/$1/vfio_bpf/policies" | sed 's/ $//'; }
 
-# detach_pin PIN: remove a pinned policy and wait until the kernel let go.
+struct_ops_links() { bpftool link show 2>/dev/null | grep -c struct_ops; }
+
+# wait_links_below N: the kernel frees a link's last reference from a work
+# item, so a policy detaches shortly after its pin goes; wait for it (5 s).
+wait_links_below() {
+	local i
+	for i in $(seq 50); do
+		[ "$(struct_ops_links)" -lt "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# detach_pin PIN...: remove pinned policies and wait until the kernel let go.
 detach_pin() {
-	rm -f "$1"
-	sleep 0.3
+	local before
+	before=$(struct_ops_links)
+	rm -rf "$@"
+	wait_links_below $((before - $# + 1))
 }
 
 # bpftool_register OBJECT PIN-DIR: `bpftool struct_ops register`, checked.
@@ -145,4 +160,16 @@ bpftool_register() {
 	else
 		check_eq "bpftool register exit status" 0 "$rc"
 	fi
+}
+
+# unload_module: rmmod vfio_pci_bpf, waiting up to 10 s for detached
+# policies' maps, which the kernel frees after RCU grace periods and which
+# hold the module until then.
+unload_module() {
+	local i
+	for i in $(seq 100); do
+		rmmod vfio_pci_bpf 2>/dev/null && return 0
+		sleep 0.1
+	done
+	rmmod vfio_pci_bpf
 }

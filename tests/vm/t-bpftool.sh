@@ -30,10 +30,6 @@ check_eq "unpin detaches edu1" "" "$(cat /sys/bus/pci/devices/$EDU1/vfio_bpf/pol
 check "dmesg logs attach and detach" sh -c \
 	"dmesg | grep -q \"$EDU0: policy 'trivial' attached\" && dmesg | grep -q \"$EDU0: policy 'trivial' detached\""
 
-for i in $(seq 50); do
-	rmmod vfio_pci_bpf 2>/dev/null && break
-	sleep 0.1
-done
-check "module unloads with nothing attached" sh -c "! lsmod | grep -q '^vfio_pci_bpf '"
+check "module unloads with nothing attached" unload_module
 check_eq "edu0 unbound after unload" "" "$(driver_of "$EDU0")"
 finish

@@ -58,9 +58,7 @@ check_eq "open and close hooks ran once per client" "$(counter "$EDU0" hook.open
 check_eq "the attach event is counted" 1 "$(counter "$EDU0" attaches)"
 check "counters readable through vfio-bpfctl stats" sh -c "'$CTL' stats $EDU0 | grep -q '^hook.config_read.calls '"
 
-rm -f /sys/fs/bpf/trace/trace
-rmdir /sys/fs/bpf/trace 2>/dev/null
-sleep 0.3
+detach_pin /sys/fs/bpf/trace
 check_eq "removing the pin detaches trace" "" "$(policies_of "$EDU0")"
 check_eq "the detach event is counted" 1 "$(counter "$EDU0" detaches)"
 calls=$(counter "$EDU0" hook.config_read.calls)

@@ -18,7 +18,7 @@ while kill -0 "$r1" 2>/dev/null && [ $cycles -lt 15 ]; do
 	"$CTL" attach "$POLICIES/trace.bpf.o" --vendor 0x1234 --pin /sys/fs/bpf/s-trace &&
 		"$CTL" attach "$POLICIES/cfg_guard.bpf.o" --target "$EDU0" --priority -1 \
 			--set subsys_id=0x77 --pin /sys/fs/bpf/s-guard || break
-	rm -f /sys/fs/bpf/s-trace /sys/fs/bpf/s-guard
+	detach_pin /sys/fs/bpf/s-trace /sys/fs/bpf/s-guard
 	cycles=$((cycles + 1))
 done
 wait "$r1"
@@ -44,8 +44,9 @@ done
 check_eq "10 unbind/rebind cycles with policies attached" 10 "$i"
 check_eq "the emulated register worked in the last cycle" "bar-read 0 4 4 = 0xa" "$(tail -n1 "$SCRATCH/trap")"
 check_eq "the ID-match policy is back on the rebound device" trace "$(policies_of "$EDU1")"
-rm -f /sys/fs/bpf/s-trace
-sleep 0.3
+detach_pin /sys/fs/bpf/s-trace
 check_eq "all policies gone" "" "$(policies_of "$EDU0")$(policies_of "$EDU1")"
-check "module unloads" sh -c "unbind $EDU0; unbind $EDU1; rmmod vfio_pci_bpf"
+unbind "$EDU0"
+unbind "$EDU1"
+check "module unloads" unload_module
 finish
