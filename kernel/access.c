@@ -130,11 +130,14 @@ static ssize_t vpb_bar_rw(struct vpb_device *vdev, struct vpb_chain *chain,
 			  unsigned int bar, u64 pos, char __user *buf,
 			  size_t count, bool write)
 {
+	u64 end = pci_resource_len(vdev->core.pdev, bar);
 	size_t done = 0;
 	int ret;
 
-	if (pos + count > pci_resource_len(vdev->core.pdev, bar))
+	/* As vfio-pci-core: nothing past the end, a short access across it. */
+	if (pos >= end)
 		return -EINVAL;
+	count = min_t(u64, count, end - pos);
 	while (done < count) {
 		u32 size = vpb_chunk(pos + done, count - done, 8);
 		u64 val;

@@ -102,6 +102,16 @@ check_eq "bar_write handled once" 1 "$(counter "$EDU1" hook.bar_write.handled)"
 detach_pin /sys/fs/bpf/trap
 check_eq "hardware never saw the emulated write" 0xffffaaaa "$(op "$EDU1" bar-read 0 4 4)"
 check_eq "detach gives the page back to mmap" " none" "$("$CLIENT" "$EDU1" sparse 0 | sed 's/^sparse 0 =//')"
+untrapped_end=$(op "$EDU1" bar-read 0 0xffffc 8)
+check "attach bar_trap at the end of BAR0" "$CTL" attach "$POLICIES/bar_trap.bpf.o" \
+	--target "$EDU1" --set trap_offset=0xffff0 --set trap_len=0x10 --pin /sys/fs/bpf/trap
+before=$(counter "$EDU1" trapped_reads)
+check_eq "a trapped read across the BAR end is short, as on vfio-pci" "$untrapped_end" \
+	"$(op "$EDU1" bar-read 0 0xffffc 8)"
+check_eq "...and went through the trap" $((before + 1)) "$(counter "$EDU1" trapped_reads)"
+check_eq "a trapped read past the end fails as on vfio-pci" "error EINVAL" \
+	"$(op "$EDU1" bar-read 0 0x100000 4)"
+detach_pin /sys/fs/bpf/trap
 
 # --- invalid verdicts and kfunc bounds -------------------------------------
 check "attach bad_verdict" "$CTL" attach "$TEST_POLICIES/bad_verdict.bpf.o" --target "$EDU0" \
