@@ -61,15 +61,15 @@ $(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c include/vfio_pci_bpf.h
 
 # --- userspace tools -----------------------------------------------------
 tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS))
-$(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h)
+$(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h) loader/bdf.c loader/bdf.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^)
+	$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^)
 
 # The benchmark shares the client's VFIO plumbing.
-VFIO_LIB_SRCS := tools/vfio-client/vfio.c tools/vfio-client/bdf.c tools/vfio-client/errname.c
+VFIO_LIB_SRCS := tools/vfio-client/vfio.c loader/bdf.c tools/vfio-client/errname.c
 $(BUILD)/tools/vfio-bench: tools/vfio-bench/main.c $(VFIO_LIB_SRCS) $(wildcard tools/vfio-client/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools/vfio-client -o $@ $(filter %.c,$^)
+	$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^)
 
 LOADER_SRCS := $(wildcard loader/*.c)
 $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
@@ -79,12 +79,12 @@ $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_SRCS) $(w
 # --- tests ---------------------------------------------------------------
 # Sources a unit test links besides itself: test_X.c uses UNIT_DEPS_X.
 VC := tools/vfio-client
-UNIT_DEPS_bdf := $(VC)/bdf.c
+UNIT_DEPS_bdf := loader/bdf.c
 UNIT_DEPS_errname := $(VC)/errname.c
 UNIT_DEPS_caps := $(VC)/caps.c
 UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
-UNIT_DEPS_params := loader/params.c
+UNIT_DEPS_params := loader/params.c loader/bdf.c
 
 TEST_HELPERS := $(BUILD)/tests/attach-twice
 $(BUILD)/tests/attach-twice: tests/helpers/attach_twice.c $(LOADER_SRCS) $(wildcard loader/*.h)

@@ -5,25 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bdf.h"
 #include "params.h"
 #include "vfio_pci_bpf.h"
 
 int vpb_parse_bdf(const char *text, uint32_t *addr)
 {
-	unsigned int domain = 0, bus, dev, fn;
-	char tail;
+	struct vc_bdf b;
+	int ret = vc_bdf_parse(text, &b, NULL, 0);
 
-	/* scanf's %x would also take "0x" prefixes and signs. */
-	if (!*text || text[strspn(text, "0123456789abcdefABCDEF:.")])
-		return -EINVAL;
-	if (sscanf(text, "%x:%x:%x.%x%c", &domain, &bus, &dev, &fn, &tail) != 4) {
-		domain = 0;
-		if (sscanf(text, "%x:%x.%x%c", &bus, &dev, &fn, &tail) != 3)
-			return -EINVAL;
-	}
-	if (domain > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+	if (ret)
+		return ret;
+	if (b.domain > 0xffff)
 		return -ERANGE;
-	*addr = VFIO_PCI_BPF_ADDR(domain, bus, dev, fn);
+	*addr = VFIO_PCI_BPF_ADDR(b.domain, b.bus, b.dev, b.fn);
 	return 0;
 }
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* "0000:00:10.0" or "00:10.0" into VFIO_PCI_BPF_ADDR() form. */
+/* "0000:00:10.0" or "00:10.0" (see bdf.h) into VFIO_PCI_BPF_ADDR() form. */
 int vpb_parse_bdf(const char *text, uint32_t *addr);
 void vpb_format_bdf(uint32_t addr, char *buf, size_t len);
 

@@ -22,8 +22,9 @@ static void test_bdf(void **state)
 	assert_int_equal(addr, VFIO_PCI_BPF_ADDR(0, 1, 0x10, 2));
 	vpb_format_bdf(VFIO_PCI_BPF_ADDR(0x12, 0xab, 0x1f, 7), buf, sizeof(buf));
 	assert_string_equal(buf, "0012:ab:1f.7");
-	assert_int_equal(vpb_parse_bdf("00:20.0", &addr), -ERANGE);
-	assert_int_equal(vpb_parse_bdf("00:10.8", &addr), -ERANGE);
+	assert_int_equal(vpb_parse_bdf("00:20.0", &addr), -EINVAL);
+	assert_int_equal(vpb_parse_bdf("00:10.8", &addr), -EINVAL);
+	assert_int_equal(vpb_parse_bdf("10000:00:10.0", &addr), -ERANGE);
 	assert_int_equal(vpb_parse_bdf("00:10.0x", &addr), -EINVAL);
 	assert_int_equal(vpb_parse_bdf("garbage", &addr), -EINVAL);
 	assert_int_equal(vpb_parse_bdf("", &addr), -EINVAL);
