@@ -43,8 +43,14 @@ help:
 # --- kernel module -------------------------------------------------------
 # Kbuild of 6.12 builds external modules in their source folder, so the
 # sources are linked into the build folder to keep the checkout clean.
+# The kernel tree the module was last built against: a different KDIR
+# (another KVER) rebuilds it even when no source changed.
+KDIR_STAMP := $(BUILD)/kernel/.kdir
+$(shell mkdir -p $(BUILD)/kernel && [ "$$(cat $(KDIR_STAMP) 2>/dev/null)" = "$(KDIR)" ] || \
+	echo "$(KDIR)" >$(KDIR_STAMP))
+
 module: $(BUILD)/kernel/vfio_pci_bpf.ko
-$(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS)
+$(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS) $(KDIR_STAMP)
 	@test -d "$(KDIR)" || { echo "no kernel build tree at KDIR=$(KDIR) (run 'make deps')"; exit 1; }
 	@mkdir -p $(BUILD)/kernel
 	@for f in kernel/*.c kernel/*.h kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done

@@ -50,9 +50,16 @@ finish() {
 expect_dmesg() { echo "$1" >>"$VMTEST_RESULTS/dmesg-allow"; }
 
 load_module() {
+	local built_for
 	modprobe vfio-pci-core || return 1
 	modprobe vfio_iommu_type1 || return 1
-	lsmod | grep -q '^vfio_pci_bpf ' || insmod "$MODULE"
+	lsmod | grep -q '^vfio_pci_bpf ' && return 0
+	built_for=$(modinfo -F vermagic "$MODULE" | cut -d' ' -f1)
+	if [ "$built_for" != "$(uname -r)" ]; then
+		echo "$MODULE is built for $built_for, the VM runs $(uname -r) (make module KDIR=...)"
+		return 1
+	fi
+	insmod "$MODULE"
 }
 
 driver_of() {
