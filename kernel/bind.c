@@ -47,6 +47,9 @@ static int vpb_chain_publish(struct vpb_device *vdev, struct vpb_policy *old,
 	unsigned long hot;
 	unsigned int i;
 
+	/* Insertion anywhere (by priority) needs a free slot. */
+	if (new && !old && cur && cur->len >= VPB_MAX_CHAIN)
+		return -E2BIG;
 	/* Taking a policy out must not fail: unbind and unreg rely on it. */
 	next = kzalloc(sizeof(*next), new ? GFP_KERNEL : GFP_KERNEL | __GFP_NOFAIL);
 	if (!next)
@@ -64,13 +67,8 @@ static int vpb_chain_publish(struct vpb_device *vdev, struct vpb_policy *old,
 		}
 		next->policy[next->len++] = p;
 	}
-	if (new && !vpb_chain_has(next, new)) {
-		if (next->len >= VPB_MAX_CHAIN) {
-			kfree(next);
-			return -E2BIG;
-		}
+	if (new && !vpb_chain_has(next, new))
 		next->policy[next->len++] = new;
-	}
 	for (i = 0; cur && i < cur->nr_traps; i++)
 		if (cur->traps[i].owner != old)
 			next->traps[next->nr_traps++] = cur->traps[i];

@@ -56,9 +56,18 @@ check "deny-all (priority 0) between them" "$CTL" attach "$POLICIES/cfg_guard.bp
 	--set deny_write_count=1 --set deny_errno=1 --pin /sys/fs/bpf/d
 check_eq "chain with three" "guard_b deny_cls guard_a" "$(policies_of "$EDU0")"
 check_eq "first non-PASS verdict ends the chain" "error EPERM" "$(op "$EDU0" cfg-write 0xc 1 8)"
-detach_pin /sys/fs/bpf/a
-detach_pin /sys/fs/bpf/b
-detach_pin /sys/fs/bpf/d
+for i in 4 5 6 7 8; do
+	"$CTL" attach "$POLICIES/trace.bpf.o" --target "$EDU0" --name "fill$i" \
+		--pin "/sys/fs/bpf/fill$i" || fail "policy $i of 8 attaches"
+done
+check_eq "a chain holds 8 policies" 8 "$(policies_of "$EDU0" | wc -w)"
+"$CTL" attach "$POLICIES/trace.bpf.o" --target "$EDU0" --priority -100 --name ninth \
+	--pin /sys/fs/bpf/ninth 2>"$SCRATCH/err" && fail "a 9th policy is refused" "it attached"
+check "a 9th policy is refused, even at the front of the chain (E2BIG)" \
+	grep -q "Argument list too long" "$SCRATCH/err"
+check_eq "the 8 stay as they were, priority order (fills have 0)" "guard_b deny_cls fill4 fill5 fill6 fill7 fill8 guard_a" \
+	"$(policies_of "$EDU0")"
+detach_pin /sys/fs/bpf/a /sys/fs/bpf/b /sys/fs/bpf/d /sys/fs/bpf/fill[4-8]
 
 # --- trap policies only before open -----------------------------------------
 "$CLIENT" --hold 30 "$EDU1" >"$SCRATCH/hold" &
