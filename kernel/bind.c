@@ -34,6 +34,11 @@ static bool vpb_chain_has(struct vpb_chain *chain, struct vpb_policy *policy)
 	return false;
 }
 
+static bool vpb_has(struct vpb_device *vdev, struct vpb_policy *policy)
+{
+	return vpb_chain_has(vpb_chain_locked(vdev), policy);
+}
+
 /*
  * Publish a new chain for @vdev: @old replaced by @new in place (hot swap),
  * @old removed (new == NULL), or @new inserted by priority (old == NULL).
@@ -204,7 +209,7 @@ void vpb_unbind_policy(struct vpb_policy *policy)
 
 	mutex_lock(&vpb_lock);
 	list_for_each_entry(vdev, &vpb_devices, node)
-		if (vpb_chain_has(vpb_chain_locked(vdev), policy))
+		if (vpb_has(vdev, policy))
 			vpb_detach(policy, vdev);
 	list_del(&policy->node);
 	mutex_unlock(&vpb_lock);
@@ -221,7 +226,7 @@ int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
 
 	mutex_lock(&vpb_lock);
 	list_for_each_entry(vdev, &vpb_devices, node) {
-		if (!vpb_chain_has(vpb_chain_locked(vdev), old))
+		if (!vpb_has(vdev, old))
 			continue;
 		ret = vpb_attach(new, vdev, old);
 		if (ret)
@@ -232,7 +237,7 @@ int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
 		list_for_each_entry(undo, &vpb_devices, node) {
 			if (undo == vdev)
 				break;
-			if (vpb_chain_has(vpb_chain_locked(undo), new) &&
+			if (vpb_has(undo, new) &&
 			    !vpb_attach(old, undo, new))
 				vpb_call_detach(undo, new);
 		}

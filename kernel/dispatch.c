@@ -98,24 +98,18 @@ int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
 	return vpb_run_chain(vdev, chain, hook, acc, true);
 }
 
-/* open may deny; close always runs every policy's hook. */
+/*
+ * open may deny; close returns nothing, so every policy's close hook runs
+ * (a void hook always counts as PASS).
+ */
 int vpb_run_lifecycle(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook)
 {
-	struct vpb_chain *chain;
-	unsigned int i;
-	int idx, ret = 0;
+	int idx, ret;
 
 	if (!vpb_hot(vdev, BIT(hook)))
 		return 0;
 	idx = srcu_read_lock(&vpb_srcu);
-	chain = srcu_dereference(vdev->chain, &vpb_srcu);
-	if (hook == VFIO_PCI_BPF_HOOK_OPEN) {
-		ret = vpb_run_chain(vdev, chain, hook, NULL, false);
-	} else {
-		for (i = 0; chain && i < chain->len; i++)
-			if (chain->policy[i]->hooks & BIT(hook))
-				vpb_call_counted(vdev, chain->policy[i], hook, NULL, false);
-	}
+	ret = vpb_run_chain(vdev, srcu_dereference(vdev->chain, &vpb_srcu), hook, NULL, false);
 	srcu_read_unlock(&vpb_srcu, idx);
 	return ret;
 }

@@ -18,7 +18,6 @@
 
 static struct btf *vpb_btf;
 static u32 vpb_ops_type_id;
-static u32 vpb_attach_member;
 
 static int vpb_config_check(struct pci_dev *pdev, u32 offset, u32 size)
 {
@@ -154,7 +153,7 @@ static int vpb_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 	    prog->aux->attach_btf_id != vpb_ops_type_id)
 		return -EACCES;
 	if ((kfunc_id == vpb_trap_kfunc_ids[0] || kfunc_id == vpb_trap_kfunc_ids[1]) &&
-	    prog->expected_attach_type != vpb_attach_member)
+	    prog->expected_attach_type != VPB_ATTACH_MEMBER)
 		return -EACCES;
 	return 0;
 }
@@ -166,11 +165,10 @@ static const struct btf_kfunc_id_set vpb_kfunc_set = {
 };
 
 /* The struct_ops type's BTF, known once the module's BTF is registered. */
-void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id, u32 attach_member)
+void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id)
 {
 	vpb_btf = btf;
 	vpb_ops_type_id = ops_type_id;
-	vpb_attach_member = attach_member;
 }
 
 int vpb_kfuncs_init(void)

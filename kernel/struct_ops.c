@@ -44,9 +44,8 @@ static int vpb_ops_init(struct btf *btf)
 	if (!vpb_ops_type_id || !vpb_access_type_id)
 		return -EINVAL;
 	vpb_btf = btf;
-	/* A struct_ops program's expected_attach_type is its member index. */
-	BUILD_BUG_ON(offsetof(struct vfio_pci_bpf_ops, attach) != 0);
-	vpb_kfuncs_set_btf(btf, vpb_ops_type_id, 0);
+	BUILD_BUG_ON(offsetof(struct vfio_pci_bpf_ops, attach) != VPB_ATTACH_MEMBER);
+	vpb_kfuncs_set_btf(btf, vpb_ops_type_id);
 	return 0;
 }
 

@@ -147,7 +147,9 @@ int vpb_trap_clear(struct vpb_device *vdev, u32 bar);
 int vpb_struct_ops_init(void);
 int vpb_kfuncs_init(void);
 struct btf;
-void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id, u32 attach_member);
+void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id);
+/* A struct_ops program's expected_attach_type is its member's index. */
+#define VPB_ATTACH_MEMBER 0
 
 /* sysfs.c */
 extern const struct attribute_group vpb_attr_group;
