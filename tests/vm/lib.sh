@@ -88,11 +88,7 @@ bind() {
 # create_vfs N: VFs of the igb PF, left unbound for the test to place.
 create_vfs() {
 	modprobe igb
-	local i
-	for i in $(seq 50); do
-		[ "$(driver_of "$IGB_PF")" = igb ] && break
-		sleep 0.1
-	done
+	eventually 30 is_driver "$IGB_PF" igb
 	echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_drivers_autoprobe"
 	echo "$1" >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
 }
@@ -104,15 +100,22 @@ vf_list() {
 	done
 }
 
-# wait_for_line FILE TEXT: a background client reached a point (max ~20 s).
-wait_for_line() {
-	local i
-	for i in $(seq 200); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
+# eventually SECONDS COMMAND...: poll COMMAND until it succeeds.  The
+# limits are generous: a loaded machine slows TCG guests several times, and
+# a wait that succeeds returns at once.
+eventually() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@" 2>/dev/null; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.1
 	done
-	return 1
 }
+
+# wait_for_line FILE TEXT: a background client reached a point.
+wait_for_line() { eventually 60 grep -q "$2" "$1"; }
+
+is_driver() { [ "$(driver_of "$1")" = "$2" ]; }
 
 CTL=$BUILD/tools/vfio-bpfctl
 POLICIES=$BUILD/bpf
@@ -133,15 +136,9 @@ policies_of() { tr '\n' ' ' <"/sys/bus/pci/devices/$1/vfio_bpf/policies" | sed '
 struct_ops_links() { bpftool link show 2>/dev/null | grep -c struct_ops; }
 
 # wait_links_below N: the kernel frees a link's last reference from a work
-# item, so a policy detaches shortly after its pin goes; wait for it (5 s).
-wait_links_below() {
-	local i
-	for i in $(seq 50); do
-		[ "$(struct_ops_links)" -lt "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# item, so a policy detaches shortly after its pin goes; wait for it.
+links_below() { [ "$(struct_ops_links)" -lt "$1" ]; }
+wait_links_below() { eventually 30 links_below "$1"; }
 
 # detach_pin PIN...: remove pinned policies and wait until the kernel let go.
 detach_pin() {
@@ -173,10 +170,5 @@ bpftool_register() {
 # policies' maps, which the kernel frees after RCU grace periods and which
 # hold the module until then.
 unload_module() {
-	local i
-	for i in $(seq 100); do
-		rmmod vfio_pci_bpf 2>/dev/null && return 0
-		sleep 0.1
-	done
-	rmmod vfio_pci_bpf
+	eventually 30 rmmod vfio_pci_bpf || rmmod vfio_pci_bpf
 }

@@ -9,7 +9,7 @@ import sys
 import time
 
 
-def connect(path, timeout=30.0):
+def connect(path, timeout=120.0):
     deadline = time.monotonic() + timeout
     while True:
         try:

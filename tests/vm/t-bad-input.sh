@@ -10,7 +10,7 @@ module_of() { [ "$1" = vfio-pci ] && echo vfio_pci || echo vfio_pci_bpf; }
 check "module loads" load_module
 modprobe vfio-pci
 modprobe igb
-for i in $(seq 50); do [ "$(driver_of "$IGB_PF")" = igb ] && break; sleep 0.1; done
+eventually 30 is_driver "$IGB_PF" igb
 
 for drv in vfio-pci vfio-pci-bpf; do
 	# Binding a device igb is driving, even when told to by driver_override.

@@ -93,7 +93,8 @@ detach_pin /sys/fs/bpf/trap
 fg=$!
 wait_for_line "$SCRATCH/fg" attached
 unbind "$EDU1"
-for i in $(seq 50); do kill -0 "$fg" 2>/dev/null || break; sleep 0.1; done
+gone() { ! kill -0 "$1" 2>/dev/null; }
+eventually 30 gone "$fg"
 check "foreground owner exits on unbind" sh -c "! kill -0 $fg 2>/dev/null"
 check "...because the link reported EPOLLHUP" grep -q "detached by the kernel" "$SCRATCH/fg"
 wait "$fg" 2>/dev/null

@@ -21,10 +21,8 @@ check "module pinned while a policy is registered" sh -c "! rmmod vfio_pci_bpf 2
 rm -rf "$PIN"
 # The link is released once the last reference goes; give the RCU grace
 # period that frees the map a moment.
-for i in $(seq 50); do
-	[ -z "$(cat /sys/bus/pci/devices/$EDU0/vfio_bpf/policies)" ] && break
-	sleep 0.1
-done
+no_policies() { [ -z "$(policies_of "$1")" ]; }
+eventually 30 no_policies "$EDU0"
 check_eq "unpin detaches edu0" "" "$(cat /sys/bus/pci/devices/$EDU0/vfio_bpf/policies)"
 check_eq "unpin detaches edu1" "" "$(cat /sys/bus/pci/devices/$EDU1/vfio_bpf/policies)"
 check "dmesg logs attach and detach" sh -c \
