@@ -215,15 +215,29 @@ void vpb_unbind_policy(struct vpb_policy *policy)
 	mutex_unlock(&vpb_lock);
 }
 
+static bool vpb_same_devices(const struct vfio_pci_bpf_ops *a,
+			     const struct vfio_pci_bpf_ops *b)
+{
+	return a->target == b->target && a->vendor == b->vendor &&
+	       a->device == b->device;
+}
+
 /*
  * Hot swap: @new takes @old's place on every device at once per device;
- * if any device refuses @new, the devices already swapped go back.
+ * if any device refuses @new, the devices already swapped go back.  A swap
+ * replaces code on the same devices; moving a policy to other devices is a
+ * detach and an attach, which the VMMs of both sets should see as such.
  */
 int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
 {
 	struct vpb_device *vdev, *undo;
 	int ret = 0;
 
+	if (!vpb_same_devices(old->ops, new->ops)) {
+		pr_warn("vfio_pci_bpf: policy '%s' cannot replace '%s': a swap keeps target, vendor and device\n",
+			new->ops->name, old->ops->name);
+		return -EINVAL;
+	}
 	mutex_lock(&vpb_lock);
 	list_for_each_entry(vdev, &vpb_devices, node) {
 		if (!vpb_has(vdev, old))

@@ -292,7 +292,11 @@ int vpb_policy_swap(const char *pin, struct vpb_loaded *p, char *err, size_t err
 		return ret;
 	}
 	ret = bpf_link__update_map(link, p->ops);
-	if (ret)
+	if (ret == -EINVAL)
+		snprintf(err, errlen,
+			 "swap: %s (a swap must keep the pinned policy's target, vendor and device; dmesg names the cause)",
+			 strerror(-ret));
+	else if (ret)
 		vpb_explain(err, errlen, "swap", ret);
 	bpf_link__disconnect(link);
 	bpf_link__destroy(link);

@@ -118,6 +118,15 @@ check "no read failed during hot swaps" grep -q ": 0 failed" <<<"$summary"
 check "every read saw the old or the new policy" \
 	test -z "$(grep -o '0x[0-9a-f]*x' <<<"$summary" | grep -vE '^0x(1111|2222)x$')"
 check_eq "policy kept across swaps" "cfg_guard" "$(policies_of "$EDU0")"
+# A swap replaces code on the same devices; it does not move the policy.
+vendor=$(op "$EDU0" cfg-read 0 2)
+out=$("$CTL" swap /sys/fs/bpf/swap "$POLICIES/cfg_guard.bpf.o" --target "$EDU1" 2>&1)
+check "a swap onto another target is refused" test $? -ne 0
+check "...saying why" grep -q "must keep the pinned policy's target" <<<"$out"
+check "...and the kernel log names both policies" sh -c \
+	"dmesg | grep -q \"policy 'cfg_guard' cannot replace 'cfg_guard': a swap keeps target\""
+check_eq "the refused swap left edu0's policy in place" "$vendor" "$(op "$EDU0" cfg-read 0 2)"
+check_eq "...and edu1 without it" "" "$(policies_of "$EDU1")"
 detach_pin /sys/fs/bpf/swap
 
 for v in $(vf_list); do unbind "$v"; done
