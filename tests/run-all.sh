@@ -1,59 +1,74 @@
 #!/usr/bin/env bash
 # The whole suite: host unit tests, then each VM test in its own VM.
-# Ends with "N passed, N failed" and a non-zero status on any failure.
+# Prints one line per test with its skips and figures, plus its whole log
+# when it failed (or always, with VERBOSE=1), and keeps every log in
+# $BUILD/test-logs.  Ends with
+# "N passed, N failed, N skipped" and a non-zero status on any failure.
 # usage: run-all.sh [VM-TEST-NAME...]   (e.g. parity sriov)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$here/../build}
+logs=$BUILD/test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
 passed=0
 failed=0
 skipped=0
 failed_names=()
 
-count_lines() {
-	local log=$1 name=$2 rc=$3 p f s
-	p=$(grep -c '^ok ' "$log")
-	f=$(grep -c '^FAIL ' "$log")
-	s=$(grep -c '^skip ' "$log")
+log_of() { echo "$logs/${1//\//-}.log"; }
+
+# report NAME STATUS PASSED FAILED SKIPPED SECONDS: one test's line.
+report() {
+	local name=$1 rc=$2 p=$3 f=$4 s=$5 log
+	log=$(log_of "$name")
 	# A run that died without naming a failed check still failed.
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		f=1
-		echo "FAIL $name: exited $rc"
+		echo "FAIL $name: exited $rc" >>"$log"
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
-	[ "$f" = 0 ] || failed_names+=("$name")
+	printf '%-20s %3d passed, %d failed, %d skipped (%d s)\n' "$name" "$p" "$f" "$s" "$6"
+	if [ "$f" != 0 ]; then
+		failed_names+=("$name")
+		sed 's/^/    /' "$log"
+	elif [ -n "${VERBOSE:-}" ]; then
+		sed 's/^/    /' "$log"
+	else
+		# Skips say why; indented lines are a test's own figures.
+		grep -E '^(skip |    )' "$log" | sed 's/^/    /'
+	fi
+}
+
+# run_checks NAME COMMAND...: a test that prints "ok", "FAIL" and "skip" lines.
+run_checks() {
+	local name=$1 log start=$SECONDS rc
+	shift
+	log=$(log_of "$name")
+	"$@" >"$log" 2>&1
+	rc=$?
+	report "$name" "$rc" "$(grep -c '^ok ' "$log")" "$(grep -c '^FAIL ' "$log")" \
+		"$(grep -c '^skip ' "$log")" $((SECONDS - start))
+}
+
+# run_cmocka NAME BINARY: "[       OK ] test" per pass, "[  FAILED  ] test" per failure.
+run_cmocka() {
+	local name=$1 log start=$SECONDS rc
+	log=$(log_of "$name")
+	CMOCKA_MESSAGE_OUTPUT=stdout "$2" >"$log" 2>&1
+	rc=$?
+	report "$name" "$rc" "$(grep -c '^\[       OK \]' "$log")" \
+		"$(grep -c '^\[  FAILED  \] [a-z_]' "$log")" 0 $((SECONDS - start))
 }
 
 if [ $# = 0 ]; then
 	for t in "$BUILD"/tests/unit/test_*; do
-		[ -x "$t" ] || continue
-		name=unit/$(basename "$t")
-		echo "== $name"
-		log=$(mktemp)
-		CMOCKA_MESSAGE_OUTPUT=stdout "$t" >"$log" 2>&1
-		rc=$?
-		cat "$log"
-		# cmocka: "[       OK ] name" per passing test, "[  FAILED  ] name" per failure.
-		p=$(grep -c '^\[       OK \]' "$log")
-		f=$(grep -c '^\[  FAILED  \] [a-z_]' "$log")
-		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-		passed=$((passed + p))
-		failed=$((failed + f))
-		[ "$f" = 0 ] || failed_names+=("$name")
-		rm -f "$log"
+		[ -x "$t" ] && run_cmocka "unit/$(basename "$t")" "$t"
 	done
-fi
-
-if [ $# = 0 ]; then
 	for t in "$here"/host/t-*.sh; do
-		name=host/$(basename "$t" .sh | sed 's/^t-//')
-		echo "== $name"
-		log=$(mktemp)
-		BUILD=$BUILD bash "$t" 2>&1 | tee "$log"
-		count_lines "$log" "$name" "${PIPESTATUS[0]}"
-		rm -f "$log"
+		run_checks "host/$(basename "$t" .sh | sed 's/^t-//')" env BUILD="$BUILD" bash "$t"
 	done
 fi
 
@@ -64,16 +79,15 @@ if [ ${#vm_tests[@]} = 0 ]; then
 	done
 fi
 for name in "${vm_tests[@]}"; do
-	echo "== vm/$name"
-	log=$(mktemp)
-	start=$(date +%s)
-	BUILD=$BUILD "$here/vm/run.sh" -- bash "$here/vm/t-$name.sh" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	echo "-- vm/$name: $(($(date +%s) - start)) s"
-	count_lines "$log" "vm/$name" "$rc"
-	rm -f "$log"
+	run_checks "vm/$name" env BUILD="$BUILD" "$here/vm/run.sh" -- bash "$here/vm/t-$name.sh"
 done
 
-[ ${#failed_names[@]} = 0 ] || echo "failed: ${failed_names[*]}"
+echo "logs: $logs"
+if [ ${#failed_names[@]} != 0 ]; then
+	echo "failed: ${failed_names[*]}"
+	for name in "${failed_names[@]}"; do
+		grep -E '^(FAIL |vmtest: FAILED)' "$(log_of "$name")" | sed "s|^|  $name: |"
+	done
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
