@@ -17,6 +17,19 @@ log() { printf 'deps: %s\n' "$*" >&2; }
 
 run_apt() { DEBIAN_FRONTEND=noninteractive apt-get "$@"; }
 
+# apt_install ARGS...: dpkg's hundreds of progress lines would bury the
+# test log, so they are kept only when the install fails.
+apt_install() {
+	local out rc=0
+	out=$(mktemp)
+	# Downloaded packages are not kept: CI machines can be short of disk.
+	run_apt install -y -qq --no-install-recommends \
+		-o APT::Keep-Downloaded-Packages=false "$@" >"$out" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || tail -n 40 "$out" >&2
+	rm -f "$out"
+	return "$rc"
+}
+
 # The archive URI already configured for bookworm, reused for backports so
 # that no host name is written down here.
 archive_uri() {
@@ -135,9 +148,8 @@ main() {
 		apt_update_once
 		log "installing:$(echo $missing | tr '\n' ' ')"
 		# shellcheck disable=SC2086
-		[ -z "${missing// /}" ] || run_apt install -y -qq --no-install-recommends $missing >&2
-		run_apt install -y -qq --no-install-recommends -t bookworm-backports \
-			"${BACKPORT_PKGS[@]}" >&2
+		[ -z "${missing// /}" ] || apt_install $missing
+		apt_install -t bookworm-backports "${BACKPORT_PKGS[@]}"
 	fi
 	if ! backports_current; then
 		log "qemu-system-x86 >= 10, libbpf-dev >= 1.4 and bpftool >= 7.5 are required"
