@@ -115,6 +115,25 @@ eventually() {
 # wait_for_line FILE TEXT: a background client reached a point.
 wait_for_line() { eventually 60 grep -q "$2" "$1"; }
 
+declare -A LOOP_PIDS
+# start_loop NAME BDF OP ARGS...: a client repeating OP in the background
+# until stop_loop NAME; its tally lands in $SCRATCH/NAME.
+start_loop() {
+	local name=$1 bdf=$2
+	shift 2
+	"$CLIENT" "$bdf" loop "$@" >"$SCRATCH/$name" 2>&1 &
+	LOOP_PIDS[$name]=$!
+	wait_for_line "$SCRATCH/$name" looping
+}
+
+# stop_loop NAME: stop it; the last line of $SCRATCH/NAME is then its tally
+# ("repeat N OP: F failed, values ...").  Not in a subshell: only this shell
+# can wait for it.
+stop_loop() {
+	kill -TERM "${LOOP_PIDS[$1]}"
+	wait "${LOOP_PIDS[$1]}"
+}
+
 is_driver() { [ "$(driver_of "$1")" = "$2" ]; }
 
 CTL=$BUILD/tools/vfio-bpfctl

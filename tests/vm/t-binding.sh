@@ -103,18 +103,18 @@ bind "$EDU1" vfio-pci-bpf
 # --- hot swap while a client reads in a loop -----------------------------------
 check "guard v1" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" --target "$EDU0" \
 	--set vendor_id=0x1111 --pin /sys/fs/bpf/swap
-"$CLIENT" "$EDU0" repeat 1500000 cfg-read 0 2 >"$SCRATCH/loop" &
-loop=$!
+start_loop swap "$EDU0" cfg-read 0 2
 swaps=0
-while kill -0 "$loop" 2>/dev/null && [ $swaps -lt 8 ]; do
+for i in $(seq 8); do
 	"$CTL" swap /sys/fs/bpf/swap "$POLICIES/cfg_guard.bpf.o" --target "$EDU0" \
-		--set vendor_id=$((swaps % 2 ? 0x1111 : 0x2222)) && swaps=$((swaps + 1))
+		--set vendor_id=$((i % 2 ? 0x2222 : 0x1111)) && swaps=$((swaps + 1))
 done
-wait "$loop"
-summary=$(tail -n1 "$SCRATCH/loop")
+stop_loop swap
+summary=$(tail -n1 "$SCRATCH/swap")
 echo "    $summary ($swaps swaps)"
-check "swapped at least twice during the loop" test "$swaps" -ge 2
+check_eq "8 swaps while the client read" 8 "$swaps"
 check "no read failed during hot swaps" grep -q ": 0 failed" <<<"$summary"
+check "reads saw both policies" grep -qE ' 0x1111x[0-9]+ 0x2222x| 0x2222x[0-9]+ 0x1111x' <<<"$summary"
 check "every read saw the old or the new policy" \
 	test -z "$(grep -o '0x[0-9a-f]*x' <<<"$summary" | grep -vE '^0x(1111|2222)x$')"
 check_eq "policy kept across swaps" "cfg_guard" "$(policies_of "$EDU0")"

@@ -8,26 +8,25 @@ check "module loads" load_module
 check "bind edu0" bind "$EDU0" vfio-pci-bpf
 check "bind edu1" bind "$EDU1" vfio-pci-bpf
 
-# Readers: config reads on edu0 and BAR reads (untrapped path) on edu1.
-"$CLIENT" "$EDU0" repeat 1000000 cfg-read 0 4 >"$SCRATCH/cfg" &
-r1=$!
-"$CLIENT" "$EDU1" repeat 1000000 bar-read 0 0 4 >"$SCRATCH/bar" &
-r2=$!
-cycles=0
-while kill -0 "$r1" 2>/dev/null && [ $cycles -lt 15 ]; do
+# Readers: config reads on edu0 and BAR reads (untrapped path) on edu1,
+# running from before the first attach to after the last detach.
+start_loop cfg "$EDU0" cfg-read 0 4
+start_loop bar "$EDU1" bar-read 0 0 4
+for cycles in $(seq 5); do
 	"$CTL" attach "$POLICIES/trace.bpf.o" --vendor 0x1234 --pin /sys/fs/bpf/s-trace &&
 		"$CTL" attach "$POLICIES/cfg_guard.bpf.o" --target "$EDU0" --priority -1 \
 			--set subsys_id=0x77 --pin /sys/fs/bpf/s-guard || break
 	detach_pin /sys/fs/bpf/s-trace /sys/fs/bpf/s-guard
-	cycles=$((cycles + 1))
 done
-wait "$r1"
-wait "$r2"
-echo "    $(tail -n1 "$SCRATCH/cfg"); $(tail -n1 "$SCRATCH/bar"); $cycles attach/detach cycles"
-check "attach/detach cycles ran during the reads" test "$cycles" -ge 2
-check "no config read failed" grep -q ": 0 failed" "$SCRATCH/cfg"
-check "every config read saw the real IDs" grep -q "values 0x11e81234x1000000$" "$SCRATCH/cfg"
-check "no BAR read failed" grep -q ": 0 failed, values 0x10000edx1000000$" "$SCRATCH/bar"
+stop_loop cfg
+stop_loop bar
+cfg=$(tail -n1 "$SCRATCH/cfg")
+bar=$(tail -n1 "$SCRATCH/bar")
+echo "    $cfg; $bar; $cycles attach/detach cycles"
+check_eq "5 attach/detach cycles ran during the reads" 5 "$cycles"
+check "no config read failed" grep -q ": 0 failed" <<<"$cfg"
+check "every config read saw the real IDs" grep -qE "^repeat [0-9]+ cfg-read: 0 failed, values 0x11e81234x[0-9]+$" <<<"$cfg"
+check "no BAR read failed" grep -qE "^repeat [0-9]+ bar-read: 0 failed, values 0x10000edx[0-9]+$" <<<"$bar"
 
 # Unbind and rebind with an ID-match policy and a trap policy attached.
 check "ID-match trace" "$CTL" attach "$POLICIES/trace.bpf.o" --vendor 0x1234 --pin /sys/fs/bpf/s-trace

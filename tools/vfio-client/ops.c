@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,35 +201,71 @@ static void tally(uint64_t *vals, uint64_t *hits, unsigned int *n, uint64_t val)
 	hits[i]++;
 }
 
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/*
+ * "loop" runs until SIGTERM or SIGINT, so that a test can keep a reader
+ * busy exactly as long as its other work lasts.  SA_RESTART keeps the
+ * signal from failing an access in flight.
+ */
+static void stop_on_signal(void)
+{
+	struct sigaction sa = { .sa_handler = request_stop, .sa_flags = SA_RESTART };
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+/* repeat N OP ARGS... or loop OP ARGS...: the tally of what the reads saw. */
+static int repeat_op(struct vc_dev *dev, int argc, char **argv, bool forever)
+{
+	uint64_t a[4], count = 0, val, i, fails = 0, vals[VC_MAX_VALUES], hits[VC_MAX_VALUES];
+	int skip = forever ? 1 : 2, want;
+	unsigned int nvals = 0;
+	char **op = argv + skip;
+
+	if (argc <= skip || (!forever && num(argv[1], &count)))
+		return -1;
+	want = arity(op[0]);
+	if (parse_args(argc - skip, op, want, a) || !sizes_valid(op[0], a))
+		return -1;
+	if (forever) {
+		stop_on_signal();
+		/* From here on a stop request yields a tally; tests wait for this. */
+		printf("looping\n");
+		fflush(stdout);
+	}
+	for (i = 0; forever ? !stop_requested : i < count; i++) {
+		int ret = do_access(dev, op[0], a, &val);
+
+		if (ret) {
+			fails++;
+			print_op(argc - skip, op, want);
+			printf(" = error %s (iteration %" PRIu64 ")\n", vc_errname(ret), i);
+			continue;
+		}
+		tally(vals, hits, &nvals, val);
+	}
+	printf("repeat %" PRIu64 " %s: %" PRIu64 " failed, values", i, op[0], fails);
+	for (i = 0; i < nvals; i++)
+		printf(" 0x%" PRIx64 "x%" PRIu64, vals[i], hits[i]);
+	printf("\n");
+	return skip + want + 1;
+}
+
 int vc_run_op(struct vc_dev *dev, int argc, char **argv)
 {
-	uint64_t a[4], count, val, i, fails = 0, vals[VC_MAX_VALUES], hits[VC_MAX_VALUES];
-	unsigned int nvals;
+	uint64_t a[4], val;
 	int want, ret;
 
-	if (argc >= 2 && !strcmp(argv[0], "repeat")) {
-		if (num(argv[1], &count))
-			return -1;
-		want = arity(argv[2 < argc ? 2 : 0]);
-		if (argc < 3 || parse_args(argc - 2, argv + 2, want, a) || !sizes_valid(argv[2], a))
-			return -1;
-		nvals = 0;
-		for (i = 0; i < count; i++) {
-			ret = do_access(dev, argv[2], a, &val);
-			if (ret) {
-				fails++;
-				print_op(argc - 2, argv + 2, want);
-				printf(" = error %s (iteration %" PRIu64 ")\n", vc_errname(ret), i);
-				continue;
-			}
-			tally(vals, hits, &nvals, val);
-		}
-		printf("repeat %" PRIu64 " %s: %" PRIu64 " failed, values", count, argv[2], fails);
-		for (i = 0; i < nvals; i++)
-			printf(" 0x%" PRIx64 "x%" PRIu64, vals[i], hits[i]);
-		printf("\n");
-		return 2 + want + 1;
-	}
+	if (argc >= 1 && (!strcmp(argv[0], "repeat") || !strcmp(argv[0], "loop")))
+		return repeat_op(dev, argc, argv, !strcmp(argv[0], "loop"));
 	want = arity(argv[0]);
 	if (parse_args(argc, argv, want, a) || !sizes_valid(argv[0], a))
 		return -1;
