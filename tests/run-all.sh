@@ -8,7 +8,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$here/../build}
-logs=$BUILD/test-logs
+logs=$(realpath -m "$BUILD/test-logs")
 rm -rf "$logs"
 mkdir -p "$logs"
 passed=0
