@@ -11,6 +11,9 @@ BUILD=${BUILD:-$here/../build}
 logs=$(realpath -m "$BUILD/test-logs")
 rm -rf "$logs"
 mkdir -p "$logs"
+# A full disk makes VM runs fail in odd places; say so up front.
+free_mb=$(df -Pm "$logs" | awk 'NR==2{print $4}')
+[ "$free_mb" -ge 500 ] || echo "warning: only $free_mb MB free under $logs"
 passed=0
 failed=0
 skipped=0
