@@ -138,6 +138,15 @@ main() {
 		exit 1
 	fi
 
+	if [ ! -e "/lib/modules/$kver/build" ] && ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
+		apt_update_once
+		if ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
+			log "KVER=$kver: no linux-headers-$kver in the archive; available:"
+			apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
+				awk '{sub(/^linux-headers-/, "", $1); print "  " $1}' | sort -V >&2
+			exit 1
+		fi
+	fi
 	local want=("${BASE_PKGS[@]}" "linux-headers-$kver")
 	local missing
 	missing=$(missing_pkgs "${want[@]}")
