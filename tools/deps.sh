@@ -8,7 +8,7 @@ set -euo pipefail
 
 BACKPORTS_LIST=/etc/apt/sources.list.d/vfio-pci-bpf-backports.sources
 # Host tools and libraries; the versions that matter come from backports.
-BASE_PKGS=(make gcc clang-19 llvm-19 libelf-dev zlib1g-dev pkg-config pahole
+BASE_PKGS=(make gcc clang-19 libelf-dev zlib1g-dev pkg-config pahole
 	busybox-static cpio xz-utils kmod pciutils libcmocka-dev libjson-c-dev
 	libudev-dev socat python3 util-linux)
 BACKPORT_PKGS=(qemu-system-x86 libbpf-dev bpftool)
