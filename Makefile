@@ -18,6 +18,15 @@ CFLAGS += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 -Iinclu
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude \
 	-I/usr/include/$(shell $(CC) -dumpmachine) -Wall
 
+# A line per target, as Kbuild prints; V=1 shows the commands instead.
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))'
+endif
+
 TOOLS := vfio-client vfio-bpfctl vfio-bench
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -54,33 +63,38 @@ $(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS) $(KDIR_STAMP)
 	@test -d "$(KDIR)" || { echo "no kernel build tree at KDIR=$(KDIR) (run 'make deps')"; exit 1; }
 	@mkdir -p $(BUILD)/kernel
 	@for f in kernel/*.c kernel/*.h kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done
-	$(MAKE) -C $(KDIR) M=$(BUILD)/kernel VPB_INCLUDE=$(CURDIR)/include modules
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(BUILD)/kernel VPB_INCLUDE=$(CURDIR)/include $(if $(V),V=$(V)) modules
 
 # --- BPF policies --------------------------------------------------------
 bpf: $(BPF_OBJS) $(TEST_BPF_OBJS)
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c include/vfio_pci_bpf.h
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call say,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 $(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c include/vfio_pci_bpf.h
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(call say,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # --- userspace tools -----------------------------------------------------
 tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS))
 $(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h) loader/bdf.c loader/bdf.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^)
 
 # The benchmark shares the client's VFIO plumbing.
 VFIO_LIB_SRCS := tools/vfio-client/vfio.c loader/bdf.c tools/vfio-client/errname.c
 $(BUILD)/tools/vfio-bench: tools/vfio-bench/main.c $(VFIO_LIB_SRCS) $(wildcard tools/vfio-client/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^)
 
 LOADER_SRCS := $(wildcard loader/*.c)
 $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
 
 # --- tests ---------------------------------------------------------------
 # Sources a unit test links besides itself: test_X.c uses UNIT_DEPS_X.
@@ -95,12 +109,14 @@ UNIT_DEPS_params := loader/params.c loader/bdf.c
 TEST_HELPERS := $(BUILD)/tests/attach-twice
 $(BUILD)/tests/attach-twice: tests/helpers/attach_twice.c $(LOADER_SRCS) $(wildcard loader/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
 
 unit: $(UNIT_BINS) $(TEST_HELPERS)
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/*.h loader/*.c)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $< $(UNIT_DEPS_$*) -lcmocka
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $< $(UNIT_DEPS_$*) -lcmocka
 
 # Only a KVER the user gave is passed on: otherwise deps picks the newest.
 deps:
