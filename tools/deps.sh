@@ -76,9 +76,14 @@ apt_update_once() {
 }
 
 # Newest 6.12.x+deb12-amd64 for which both image and headers exist.
-newest_kver() {
+# Every 6.12.x+deb12-amd64 the archive has headers for, newest last.
+archive_kvers() {
 	apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
-		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V -r |
+		awk '{sub(/^linux-headers-/, "", $1); print $1}' | sort -V
+}
+
+newest_kver() {
+	archive_kvers | tac |
 		while read -r v; do
 			if apt-cache show "linux-image-$v-unsigned" >/dev/null 2>&1 ||
 				apt-cache show "linux-image-$v" >/dev/null 2>&1; then
@@ -142,8 +147,7 @@ main() {
 		apt_update_once
 		if ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
 			log "KVER=$kver: no linux-headers-$kver in the archive; available:"
-			apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
-				awk '{sub(/^linux-headers-/, "", $1); print "  " $1}' | sort -V >&2
+			archive_kvers | sed 's/^/  /' >&2
 			exit 1
 		fi
 	fi
