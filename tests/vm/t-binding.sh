@@ -95,7 +95,7 @@ wait_for_line "$SCRATCH/fg" attached
 unbind "$EDU1"
 gone() { ! kill -0 "$1" 2>/dev/null; }
 eventually 30 gone "$fg"
-check "foreground owner exits on unbind" sh -c "! kill -0 $fg 2>/dev/null"
+check "foreground owner exits on unbind" gone "$fg"
 check "...because the link reported EPOLLHUP" grep -q "detached by the kernel" "$SCRATCH/fg"
 wait "$fg" 2>/dev/null
 bind "$EDU1" vfio-pci-bpf
