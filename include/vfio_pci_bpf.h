@@ -79,7 +79,11 @@ struct vfio_pci_bpf_access {
 /* One device-fd ioctl, seen before vfio-pci-core handles it. */
 struct vfio_pci_bpf_ioctl {
 	__u32 cmd;
-	__u32 __pad;
+	/*
+	 * For VFIO_DEVICE_FEATURE: the request's flags word (the feature
+	 * number in VFIO_DEVICE_FEATURE_MASK, plus GET/SET/PROBE); else 0.
+	 */
+	__u32 feature;
 	__u64 arg; /* the user's argument: an address, never dereferenced */
 };
 

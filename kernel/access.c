@@ -3,18 +3,18 @@
  * Device-fd read and write: config space through the config hooks, and
  * trapped BAR ranges through the BAR hooks.  Everything else goes straight
  * to vfio-pci-core.
+ *
+ * Every hook judges a kernel copy, and what the VMM's buffer or the device
+ * receives is that copy: each user byte is fetched once, a verdict is never
+ * undone by a second fetch, and a denied read leaves the buffer untouched.
  */
 #include <linux/io.h>
 #include <linux/pci.h>
+#include <linux/pm_runtime.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
 #include "vpb.h"
-
-/* vfio-pci-core's region layout: index in the top bits of the offset. */
-#define VPB_OFFSET_SHIFT 40
-#define VPB_INDEX(off) ((off) >> VPB_OFFSET_SHIFT)
-#define VPB_OFFSET_MASK ((1ULL << VPB_OFFSET_SHIFT) - 1)
 
 /* Largest naturally aligned access at @off that fits in @left bytes. */
 static u32 vpb_chunk(u64 off, size_t left, u32 max)
@@ -24,79 +24,6 @@ static u32 vpb_chunk(u64 off, size_t left, u32 max)
 	while (size > 1 && ((off & (size - 1)) || size > left))
 		size >>= 1;
 	return size;
-}
-
-/* vfio-pci-core's own test of the (virtualized) memory enable, not exported. */
-static bool vpb_memory_enabled(struct vpb_device *vdev)
-{
-	u16 cmd = le16_to_cpu(*(__le16 *)&vdev->core.vconfig[PCI_COMMAND]);
-
-	return vdev->core.pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY);
-}
-
-/*
- * One naturally aligned BAR access, for trapped ranges and kfuncs.  From a
- * BPF program (!@may_sleep) the memory lock is only tried: a reset or a
- * memory-disable in progress makes it fail with -EBUSY instead of waiting.
- */
-int vpb_bar_io(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
-	       u64 *val, bool write, bool may_sleep)
-{
-	struct vfio_pci_core_device *core = &vdev->core;
-	void __iomem *io;
-	int ret = 0;
-
-	if (bar >= VFIO_PCI_BPF_NUM_BARS ||
-	    !(pci_resource_flags(core->pdev, bar) & IORESOURCE_MEM))
-		return -EINVAL;
-	if ((size != 1 && size != 2 && size != 4 && size != 8) || (off & (size - 1)) ||
-	    off + size > pci_resource_len(core->pdev, bar) || off + size < off)
-		return -EINVAL;
-	if (!core->barmap[bar]) {
-		if (!may_sleep)
-			return -ENXIO;
-		ret = vfio_pci_core_setup_barmap(core, bar);
-		if (ret)
-			return ret;
-	}
-	if (may_sleep)
-		down_read(&core->memory_lock);
-	else if (!down_read_trylock(&core->memory_lock))
-		return -EBUSY;
-	if (!vpb_memory_enabled(vdev)) {
-		ret = -EIO;
-		goto out;
-	}
-	io = core->barmap[bar] + off;
-	switch (size) {
-	case 1:
-		if (write)
-			iowrite8(*val, io);
-		else
-			*val = ioread8(io);
-		break;
-	case 2:
-		if (write)
-			iowrite16(*val, io);
-		else
-			*val = ioread16(io);
-		break;
-	case 4:
-		if (write)
-			iowrite32(*val, io);
-		else
-			*val = ioread32(io);
-		break;
-	case 8:
-		if (write)
-			writeq(*val, io);
-		else
-			*val = readq(io);
-		break;
-	}
-out:
-	up_read(&core->memory_lock);
-	return ret;
 }
 
 /* A trapped chunk: hooks first, hardware only when they all pass. */
@@ -113,26 +40,30 @@ static int vpb_trapped_rw(struct vpb_device *vdev, struct vpb_chain *chain,
 		this_cpu_inc(vdev->stats->trapped_writes);
 		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_BAR_WRITE, &acc);
 		if (ret == VFIO_PCI_BPF_PASS)
-			ret = vpb_bar_io(vdev, bar, off, size, &acc.value, true, true);
+			ret = vpb_bar_io(vdev, bar, off, size, &acc.value, true);
 		return ret < 0 ? ret : 0;
 	}
 	this_cpu_inc(vdev->stats->trapped_reads);
 	ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_BAR_READ, &acc);
 	if (ret == VFIO_PCI_BPF_PASS)
-		ret = vpb_bar_io(vdev, bar, off, size, &acc.value, false, true);
+		ret = vpb_bar_io(vdev, bar, off, size, &acc.value, false);
 	if (ret < 0)
 		return ret;
 	return copy_to_user(ubuf, &acc.value, size) ? -EFAULT : 0;
 }
 
-/* An access that touches a trapped range, split into natural chunks. */
+/*
+ * An access that touches a trapped range, split into natural chunks: the
+ * trapped ones run the hooks, the others go to vfio-pci-core as they are,
+ * with its rules (MSI-X table, memory decode, power state) intact.
+ */
 static ssize_t vpb_bar_rw(struct vpb_device *vdev, struct vpb_chain *chain,
-			  unsigned int bar, u64 pos, char __user *buf,
+			  unsigned int bar, loff_t *ppos, char __user *buf,
 			  size_t count, bool write)
 {
-	u64 end = pci_resource_len(vdev->core.pdev, bar);
+	u64 pos = *ppos & VPB_OFFSET_MASK, end = pci_resource_len(vdev->core.pdev, bar);
 	size_t done = 0;
-	int ret;
+	ssize_t ret;
 
 	/* As vfio-pci-core: nothing past the end, a short access across it. */
 	if (pos >= end)
@@ -140,84 +71,170 @@ static ssize_t vpb_bar_rw(struct vpb_device *vdev, struct vpb_chain *chain,
 	count = min_t(u64, count, end - pos);
 	while (done < count) {
 		u32 size = vpb_chunk(pos + done, count - done, 8);
-		u64 val;
+		loff_t at = *ppos + done;
 
-		if (vpb_trap_find(chain, bar, pos + done, pos + done + size)) {
-			ret = vpb_trapped_rw(vdev, chain, bar, pos + done, size,
-					     buf + done, write);
-		} else if (write) {
-			ret = copy_from_user(&val, buf + done, size) ? -EFAULT :
-				vpb_bar_io(vdev, bar, pos + done, size, &val, true, true);
-		} else {
-			ret = vpb_bar_io(vdev, bar, pos + done, size, &val, false, true);
-			if (!ret && copy_to_user(buf + done, &val, size))
-				ret = -EFAULT;
-		}
-		if (ret)
-			return done ? done : ret;
-		done += size;
+		if (vpb_trap_find(chain, bar, pos + done, pos + done + size))
+			ret = vpb_trapped_rw(vdev, chain, bar, pos + done, size, buf + done,
+					     write) ?: size;
+		else if (write)
+			ret = vfio_pci_core_write(&vdev->core.vdev, buf + done, size, &at);
+		else
+			ret = vfio_pci_core_read(&vdev->core.vdev, buf + done, size, &at);
+		if (ret <= 0)
+			return done ? done : (ret ?: -EIO);
+		done += ret;
 	}
+	*ppos += done;
 	return done;
 }
 
-/* Config read: the default virtualized read, then the hooks per dword. */
+/* Bytes (one bit each) where @a and @b differ, over @size bytes. */
+static unsigned int vpb_changed_bytes(u64 a, u64 b, u32 size)
+{
+	unsigned int i, mask = 0;
+
+	for (i = 0; i < size; i++)
+		if (((a ^ b) >> (i * 8)) & 0xff)
+			mask |= BIT(i);
+	return mask;
+}
+
+/*
+ * What the VMM reads for one config chunk after the chain: vfio-pci-core's
+ * virtualized view, except for the bytes the chain changed (all of them
+ * when a policy handled the read), which come from the chain's value.
+ * Unchanged runs go to the core as they are, changed bytes are copied out
+ * once, so the bytes a policy replaced never reach the VMM's buffer.
+ */
+static int vpb_config_read_out(struct vpb_device *vdev, char __user *buf, loff_t at,
+			       u32 size, u64 value, unsigned int changed)
+{
+	u32 i = 0, run;
+	ssize_t ret;
+
+	while (i < size) {
+		for (run = 0; i + run < size && !!(changed & BIT(i + run)) ==
+						       !!(changed & BIT(i)); run++)
+			;
+		if (changed & BIT(i)) {
+			if (copy_to_user(buf + i, (u8 *)&value + i, run))
+				return -EFAULT;
+		} else {
+			loff_t pos = at + i;
+
+			ret = vfio_pci_core_read(&vdev->core.vdev, buf + i, run, &pos);
+			if (ret != run)
+				return ret < 0 ? ret : -EIO;
+		}
+		i += run;
+	}
+	return 0;
+}
+
+/*
+ * Config read, per naturally aligned chunk of up to a dword: the chain
+ * sees the device's register (read by the module, not from the VMM's
+ * memory) and may replace bytes of it, handle the read, or deny it.
+ */
 static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
 			       char __user *buf, size_t count, loff_t *ppos)
 {
-	u64 pos = *ppos & VPB_OFFSET_MASK;
-	ssize_t ret, done = 0;
-	int verdict;
-
-	ret = vfio_pci_core_read(&vdev->core.vdev, buf, count, ppos);
-	while (ret > 0 && done < ret) {
-		struct vfio_pci_bpf_access acc = {
-			.offset = pos + done,
-			.size = vpb_chunk(pos + done, ret - done, 4),
-			.bar = VFIO_PCI_BPF_CONFIG_SPACE,
-		};
-
-		if (copy_from_user(&acc.value, buf + done, acc.size))
-			return -EFAULT;
-		verdict = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_READ, &acc);
-		if (verdict < 0)
-			return verdict;
-		if (copy_to_user(buf + done, &acc.value, acc.size))
-			return -EFAULT;
-		done += acc.size;
-	}
-	return ret;
-}
-
-/* Config write: the hooks per dword first; dropped chunks never go down. */
-static ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_chain *chain,
-				const char __user *buf, size_t count, loff_t *ppos)
-{
-	u64 pos = *ppos & VPB_OFFSET_MASK, index_base = *ppos - pos;
+	u64 pos = *ppos & VPB_OFFSET_MASK, base = *ppos - pos;
+	struct pci_dev *pdev = vdev->core.pdev;
 	size_t done = 0;
-	ssize_t ret;
+	int ret;
 
+	/* vfio-pci-core's answer to an access outside config space. */
+	if (pos >= pdev->cfg_size || count > pdev->cfg_size - pos)
+		return -EFAULT;
 	while (done < count) {
 		struct vfio_pci_bpf_access acc = {
 			.offset = pos + done,
 			.size = vpb_chunk(pos + done, count - done, 4),
 			.bar = VFIO_PCI_BPF_CONFIG_SPACE,
 		};
-		loff_t at = index_base + pos + done;
+		unsigned int changed;
+		u64 device;
+
+		ret = vpb_config_read_device(pdev, acc.offset, acc.size, &device);
+		if (ret)
+			return ret;
+		acc.value = device;
+		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_READ, &acc);
+		if (ret < 0)
+			return ret;
+		changed = ret == VFIO_PCI_BPF_HANDLED ? BIT(acc.size) - 1 :
+			  vpb_changed_bytes(device, acc.value, acc.size);
+		ret = vpb_config_read_out(vdev, buf + done, base + acc.offset, acc.size,
+					  acc.value, changed);
+		if (ret)
+			return ret;
+		done += acc.size;
+	}
+	*ppos += done;
+	return done;
+}
+
+/*
+ * Config write, per chunk: the chain judges a kernel copy of the VMM's
+ * bytes, and the copy (as the chain left it) is what vfio-pci-core writes;
+ * dropped chunks never go down.
+ */
+static ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_chain *chain,
+				const char __user *buf, size_t count, loff_t *ppos)
+{
+	u64 pos = *ppos & VPB_OFFSET_MASK, base = *ppos - pos;
+	struct pci_dev *pdev = vdev->core.pdev;
+	size_t done = 0;
+	ssize_t ret;
+
+	/* vfio-pci-core's answer to an access outside config space. */
+	if (pos >= pdev->cfg_size || count > pdev->cfg_size - pos)
+		return -EFAULT;
+	while (done < count) {
+		struct vfio_pci_bpf_access acc = {
+			.offset = pos + done,
+			.size = vpb_chunk(pos + done, count - done, 4),
+			.bar = VFIO_PCI_BPF_CONFIG_SPACE,
+		};
 
 		if (copy_from_user(&acc.value, buf + done, acc.size))
 			return -EFAULT;
 		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_WRITE, &acc);
 		if (ret == VFIO_PCI_BPF_PASS)
-			ret = vfio_pci_core_write(&vdev->core.vdev, buf + done,
-						  acc.size, &at);
+			ret = vpb_bounce_config_write(vdev, acc.value, acc.size,
+						      base + acc.offset);
 		else if (ret == VFIO_PCI_BPF_DROP)
 			ret = acc.size;
 		if (ret <= 0)
-			return done ? done : (ret ? ret : -EIO);
+			return done ? done : (ret ?: -EIO);
 		done += ret;
 	}
 	*ppos += done;
 	return done;
+}
+
+/* A hooked access, with the device awake for it as vfio_pci_rw() keeps it. */
+static ssize_t vpb_hooked_rw(struct vpb_device *vdev, struct vpb_chain *chain,
+			     unsigned int index, char __user *buf, size_t count,
+			     loff_t *ppos, bool write)
+{
+	struct pci_dev *pdev = vdev->core.pdev;
+	ssize_t ret;
+
+	ret = pm_runtime_resume_and_get(&pdev->dev);
+	if (ret) {
+		pci_info_ratelimited(pdev, "runtime resume failed %zd\n", ret);
+		return -EIO;
+	}
+	if (index != VFIO_PCI_CONFIG_REGION_INDEX)
+		ret = vpb_bar_rw(vdev, chain, index, ppos, buf, count, write);
+	else if (write)
+		ret = vpb_config_write(vdev, chain, buf, count, ppos);
+	else
+		ret = vpb_config_read(vdev, chain, buf, count, ppos);
+	pm_runtime_put(&pdev->dev);
+	return ret;
 }
 
 static ssize_t vpb_rw(struct vfio_device *core_vdev, char __user *buf,
@@ -234,24 +251,18 @@ static ssize_t vpb_rw(struct vfio_device *core_vdev, char __user *buf,
 	int idx;
 
 	/* Paths no policy hooks cost one load and a test. */
-	if (!vpb_hot(vdev, index == VFIO_PCI_CONFIG_REGION_INDEX ? BIT(hook) :
-			   index <= VFIO_PCI_BAR5_REGION_INDEX ? VPB_HOT_BAR(index) : 0))
+	if (!count || !vpb_hot(vdev, index == VFIO_PCI_CONFIG_REGION_INDEX ? BIT(hook) :
+				     index <= VFIO_PCI_BAR5_REGION_INDEX ? VPB_HOT_BAR(index) : 0))
 		goto core;
-	idx = srcu_read_lock(&vpb_srcu);
-	chain = srcu_dereference(vdev->chain, &vpb_srcu);
-	if (chain && index == VFIO_PCI_CONFIG_REGION_INDEX) {
+	idx = srcu_read_lock(&vdev->srcu);
+	chain = srcu_dereference(vdev->chain, &vdev->srcu);
+	if (chain && index == VFIO_PCI_CONFIG_REGION_INDEX)
 		hooked = chain->hooks & BIT(hook);
-		if (hooked)
-			ret = write ? vpb_config_write(vdev, chain, buf, count, ppos) :
-				      vpb_config_read(vdev, chain, buf, count, ppos);
-	} else if (chain && index <= VFIO_PCI_BAR5_REGION_INDEX &&
-		   vpb_trap_find(chain, index, pos, pos + count)) {
-		hooked = true;
-		ret = vpb_bar_rw(vdev, chain, index, pos, buf, count, write);
-		if (ret > 0)
-			*ppos += ret;
-	}
-	srcu_read_unlock(&vpb_srcu, idx);
+	else if (chain && index <= VFIO_PCI_BAR5_REGION_INDEX)
+		hooked = vpb_trap_find(chain, index, pos, pos + min_t(u64, count, U64_MAX - pos));
+	if (hooked)
+		ret = vpb_hooked_rw(vdev, chain, index, buf, count, ppos, write);
+	srcu_read_unlock(&vdev->srcu, idx);
 	if (hooked)
 		return ret;
 core:

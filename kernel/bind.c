@@ -1,14 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Binding policies to devices: by target address or by vendor/device
- * match, into per-device chains ordered by priority, then attach order.
+ * match, into per-device chains; registration, unregistration, hot swap,
+ * and devices coming and going.
+ *
+ * Lock order, outermost first:
+ *
+ *   device_lock (PCI core)       around probe and remove
+ *   bpf's struct_ops update_mutex around registration, hot swap and link
+ *                                detach (not around the final unreg)
+ *   vpb_lock                     the device and policy lists, and every
+ *                                change of which policy is on which device
+ *   vfio's dev_set->lock         around open_device and close_device; never
+ *                                nested with vpb_lock, in either order
+ *   vpb_device.lock              one device: its chain, whether it is
+ *                                enabled, the attach running on it; held
+ *                                across the attach, detach, open and close
+ *                                hooks and vfio-pci-core's enable/disable
+ *   memory_lock, PCI cfg access  vfio-pci-core's and the PCI core's, taken
+ *                                by the I/O helpers and the kfuncs
+ *
+ * Access and ioctl hooks run under the device's SRCU and take none of the
+ * mutexes; a chain change publishes a new chain and waits for that SRCU.
+ * A chain is written with both vpb_lock and the device's lock held, and is
+ * read under either.  An open waits (holding dev_set->lock, without the
+ * device's lock) while a hot swap that may still roll back is undecided;
+ * the swap never takes dev_set->lock.  vpb_lock is held across attach and
+ * detach hooks, so a slow policy delays other registrations and binds,
+ * but never the open, close or accesses of another device.
  */
+#define pr_fmt(fmt) "vfio_pci_bpf: " fmt
+
 #include <linux/bpf.h>
-#include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include "vpb.h"
 
+/* See the lock order above. */
+DEFINE_MUTEX(vpb_lock);
+LIST_HEAD(vpb_devices);
 LIST_HEAD(vpb_policies);
+static u64 vpb_policy_seq;
 
 static bool vpb_matches(const struct vfio_pci_bpf_ops *ops,
 			const struct vfio_pci_bpf_dev *info)
@@ -19,114 +51,34 @@ static bool vpb_matches(const struct vfio_pci_bpf_ops *ops,
 	       (ops->device == VFIO_PCI_BPF_ANY_ID || ops->device == info->device);
 }
 
-static struct vpb_chain *vpb_chain_locked(struct vpb_device *vdev)
+/* Run @policy's attach on @vdev and chain it in. */
+static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 {
-	return rcu_dereference_protected(vdev->chain, lockdep_is_held(&vpb_lock));
-}
-
-static bool vpb_chain_has(struct vpb_chain *chain, struct vpb_policy *policy)
-{
-	unsigned int i;
-
-	for (i = 0; chain && i < chain->len; i++)
-		if (chain->policy[i] == policy)
-			return true;
-	return false;
-}
-
-static bool vpb_has(struct vpb_device *vdev, struct vpb_policy *policy)
-{
-	return vpb_chain_has(vpb_chain_locked(vdev), policy);
-}
-
-/*
- * Publish a new chain for @vdev: @old replaced by @new in place (hot swap),
- * @old removed (new == NULL), or @new inserted by priority (old == NULL).
- * The traps of a removed or replaced policy go with it; a newly attached
- * one brings the traps its attach declared.
- */
-static int vpb_chain_publish(struct vpb_device *vdev, struct vpb_policy *old,
-			     struct vpb_policy *new)
-{
-	struct vpb_chain *cur = vpb_chain_locked(vdev), *next;
-	unsigned long hot;
-	unsigned int i;
-
-	/* Insertion anywhere (by priority) needs a free slot. */
-	if (new && !old && cur && cur->len >= VPB_MAX_CHAIN)
-		return -E2BIG;
-	/* Taking a policy out must not fail: unbind and unreg rely on it. */
-	next = kzalloc(sizeof(*next), new ? GFP_KERNEL : GFP_KERNEL | __GFP_NOFAIL);
-	if (!next)
-		return -ENOMEM;
-	for (i = 0; cur && i < cur->len; i++) {
-		struct vpb_policy *p = cur->policy[i];
-
-		if (p == old) {
-			if (!new)
-				continue;
-			p = new;
-		} else if (new && !old && new->ops->priority < p->ops->priority &&
-			   !vpb_chain_has(next, new)) {
-			next->policy[next->len++] = new;
-		}
-		next->policy[next->len++] = p;
-	}
-	if (new && !vpb_chain_has(next, new))
-		next->policy[next->len++] = new;
-	for (i = 0; cur && i < cur->nr_traps; i++)
-		if (cur->traps[i].owner != old)
-			next->traps[next->nr_traps++] = cur->traps[i];
-	for (i = 0; i < vdev->nr_pending; i++) {
-		if (next->nr_traps >= VFIO_PCI_BPF_MAX_TRAPS) {
-			kfree(next);
-			return -ENOSPC;
-		}
-		next->traps[next->nr_traps++] = vdev->pending[i];
-	}
-	for (i = 0; i < next->len; i++)
-		next->hooks |= next->policy[i]->hooks;
-	hot = next->hooks;
-	for (i = 0; i < next->nr_traps; i++)
-		hot |= VPB_HOT_BAR(next->traps[i].bar);
-
-	if (!next->len) {
-		kfree(next);
-		next = NULL;
-		hot = 0;
-	}
-	rcu_assign_pointer(vdev->chain, next);
-	WRITE_ONCE(vdev->hot, hot);
-	if (cur) {
-		synchronize_srcu(&vpb_srcu);
-		kfree(cur);
-	}
-	return 0;
-}
-
-/* Run @policy's attach on @vdev and link it in, @old's place if given. */
-static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev,
-		      struct vpb_policy *old)
-{
+	struct vpb_chain *chain = vpb_chain_locked(vdev);
 	const char *name = policy->ops->name;
 	int ret;
 
 	lockdep_assert_held(&vpb_lock);
-	/*
-	 * What the VMM was told at open (sparse mmap) must not change: the
-	 * trap kfunc refuses with -EBUSY while the device is open, and a
-	 * policy that traps passes that on as its attach verdict.
-	 */
+	lockdep_assert_held(&vdev->lock);
+	if (chain && chain->len >= VPB_MAX_CHAIN) {
+		pci_info(vdev->core.pdev, "policy '%s': the device already has %d policies\n",
+			 name, VPB_MAX_CHAIN);
+		return -E2BIG;
+	}
 	vdev->attaching = policy;
 	vdev->nr_pending = 0;
 	ret = vpb_call_attach(vdev, policy);
 	if (ret) {
-		pci_info(vdev->core.pdev, "policy '%s' refused the device: %d\n",
-			 name, ret);
+		pci_info(vdev->core.pdev, "policy '%s' refused the device: %d\n", name, ret);
 	} else {
-		ret = vpb_chain_publish(vdev, old, policy);
-		if (ret)
+		chain = vpb_chain_build(vdev, NULL, policy);
+		ret = PTR_ERR_OR_ZERO(chain);
+		if (ret) {
+			pci_info(vdev->core.pdev, "policy '%s' cannot attach: %d\n", name, ret);
 			vpb_call_detach(vdev, policy);
+		} else {
+			vpb_chain_free(vpb_chain_publish(vdev, chain));
+		}
 	}
 	vdev->attaching = NULL;
 	vdev->nr_pending = 0;
@@ -137,23 +89,58 @@ static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev,
 	return 0;
 }
 
-static void vpb_detach(struct vpb_policy *policy, struct vpb_device *vdev)
+static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev)
+{
+	int ret;
+
+	mutex_lock(&vdev->lock);
+	ret = vpb_attach_locked(policy, vdev);
+	mutex_unlock(&vdev->lock);
+	return ret;
+}
+
+/* Cannot fail: unbind, removal and unregistration rely on it. */
+static void vpb_detach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 {
 	lockdep_assert_held(&vpb_lock);
-	vpb_chain_publish(vdev, policy, NULL);
+	vpb_chain_free(vpb_chain_publish(vdev, vpb_chain_build(vdev, policy, NULL)));
 	vpb_call_detach(vdev, policy);
 	this_cpu_inc(vdev->stats->detaches);
 	pci_info(vdev->core.pdev, "policy '%s' detached\n", policy->ops->name);
 }
 
-struct vpb_policy *vpb_find_policy(const void *ops)
+/* The entry of the struct_ops map data @ops registered through @link. */
+struct vpb_policy *vpb_find_policy(const void *ops, const struct bpf_link *link)
+{
+	struct vpb_policy *policy;
+
+	lockdep_assert_held(&vpb_lock);
+	list_for_each_entry(policy, &vpb_policies, node)
+		if (policy->ops == ops && policy->link == link)
+			return policy;
+	return NULL;
+}
+
+/* Whether @ops is registered at all, through whichever link. */
+bool vpb_policy_registered(const void *ops)
+{
+	struct vpb_policy *policy;
+
+	lockdep_assert_held(&vpb_lock);
+	list_for_each_entry(policy, &vpb_policies, node)
+		if (policy->ops == ops)
+			return true;
+	return false;
+}
+
+static bool vpb_name_taken(const char *name, const struct vpb_policy *except)
 {
 	struct vpb_policy *policy;
 
 	list_for_each_entry(policy, &vpb_policies, node)
-		if (policy->ops == ops)
-			return policy;
-	return NULL;
+		if (policy != except && !strcmp(policy->ops->name, name))
+			return true;
+	return false;
 }
 
 static struct vpb_device *vpb_find_device(u32 addr)
@@ -173,14 +160,21 @@ int vpb_bind_policy(struct vpb_policy *policy)
 	int ret = 0;
 
 	mutex_lock(&vpb_lock);
-	if (vpb_find_policy(ops)) {
+	if (vpb_policy_registered(ops)) {
+		pr_warn("policy '%s' is already registered\n", ops->name);
 		ret = -EEXIST;
 		goto out;
 	}
+	if (vpb_name_taken(ops->name, NULL)) {
+		pr_warn("a policy named '%s' is already registered\n", ops->name);
+		ret = -EEXIST;
+		goto out;
+	}
+	policy->seq = ++vpb_policy_seq;
 	if (ops->target) {
 		vdev = vpb_find_device(ops->target);
 		if (!vdev) {
-			pr_warn("vfio_pci_bpf: policy '%s': target %04x:%02x:%02x.%x is not bound to vfio-pci-bpf\n",
+			pr_warn("policy '%s': target %04x:%02x:%02x.%x is not bound to vfio-pci-bpf\n",
 				ops->name, VFIO_PCI_BPF_ADDR_DOMAIN(ops->target),
 				VFIO_PCI_BPF_ADDR_BUS(ops->target),
 				VFIO_PCI_BPF_ADDR_DEV(ops->target),
@@ -188,14 +182,14 @@ int vpb_bind_policy(struct vpb_policy *policy)
 			ret = -ENODEV;
 			goto out;
 		}
-		ret = vpb_attach(policy, vdev, NULL);
+		ret = vpb_attach(policy, vdev);
 		if (ret)
 			goto out;
 	} else {
 		/* A device that refuses the policy simply stays unhooked. */
 		list_for_each_entry(vdev, &vpb_devices, node)
 			if (vpb_matches(ops, &vdev->info))
-				vpb_attach(policy, vdev, NULL);
+				vpb_attach(policy, vdev);
 	}
 	list_add_tail(&policy->node, &vpb_policies);
 out:
@@ -207,12 +201,14 @@ void vpb_unbind_policy(struct vpb_policy *policy)
 {
 	struct vpb_device *vdev;
 
-	mutex_lock(&vpb_lock);
-	list_for_each_entry(vdev, &vpb_devices, node)
-		if (vpb_has(vdev, policy))
-			vpb_detach(policy, vdev);
+	lockdep_assert_held(&vpb_lock);
+	list_for_each_entry(vdev, &vpb_devices, node) {
+		mutex_lock(&vdev->lock);
+		if (vpb_chain_has(vpb_chain_locked(vdev), policy))
+			vpb_detach_locked(policy, vdev);
+		mutex_unlock(&vdev->lock);
+	}
 	list_del(&policy->node);
-	mutex_unlock(&vpb_lock);
 }
 
 static bool vpb_same_devices(const struct vfio_pci_bpf_ops *a,
@@ -223,60 +219,154 @@ static bool vpb_same_devices(const struct vfio_pci_bpf_ops *a,
 }
 
 /*
- * Hot swap: @new takes @old's place on every device at once per device;
- * if any device refuses @new, the devices already swapped go back.  A swap
- * replaces code on the same devices; moving a policy to other devices is a
- * detach and an attach, which the VMMs of both sets should see as such.
+ * One device of a hot swap: @new's attach runs, then its chain with @new in
+ * @old's place is published; the chain it replaced is kept in ->rollback
+ * until the swap is decided on every device.  On an open device the traps
+ * must stay exactly what the VMM was told at open.
  */
-int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
+static int vpb_swap_in(struct vpb_device *vdev, struct vpb_policy *old,
+		       struct vpb_policy *new)
 {
-	struct vpb_device *vdev, *undo;
-	int ret = 0;
+	struct vpb_chain *next;
+	int ret;
 
-	if (!vpb_same_devices(old->ops, new->ops)) {
-		pr_warn("vfio_pci_bpf: policy '%s' cannot replace '%s': a swap keeps target, vendor and device\n",
-			new->ops->name, old->ops->name);
-		return -EINVAL;
+	vdev->attaching = new;
+	vdev->replacing = old;
+	vdev->nr_pending = 0;
+	ret = vpb_call_attach(vdev, new);
+	if (ret) {
+		pci_info(vdev->core.pdev, "policy '%s' refused the device: %d\n",
+			 new->ops->name, ret);
+		goto out;
 	}
-	mutex_lock(&vpb_lock);
-	list_for_each_entry(vdev, &vpb_devices, node) {
-		if (!vpb_has(vdev, old))
-			continue;
-		ret = vpb_attach(new, vdev, old);
-		if (ret)
-			break;
-		vpb_call_detach(vdev, old);
+	if (vdev->enabled &&
+	    !vpb_traps_equal(vpb_chain_locked(vdev), old, vdev->pending, vdev->nr_pending)) {
+		pci_info(vdev->core.pdev,
+			 "policy '%s' would change the trapped ranges of the open device\n",
+			 new->ops->name);
+		ret = -EBUSY;
+	} else {
+		next = vpb_chain_build(vdev, old, new);
+		ret = PTR_ERR_OR_ZERO(next);
 	}
 	if (ret) {
-		list_for_each_entry(undo, &vpb_devices, node) {
-			if (undo == vdev)
-				break;
-			if (vpb_has(undo, new) &&
-			    !vpb_attach(old, undo, new))
-				vpb_call_detach(undo, new);
-		}
-	} else {
-		list_replace(&old->node, &new->node);
+		vpb_call_detach(vdev, new);
+		goto out;
 	}
-	mutex_unlock(&vpb_lock);
+	vdev->rollback = vpb_chain_publish(vdev, next);
+	vdev->swapping = true;
+	this_cpu_inc(vdev->stats->attaches);
+out:
+	vdev->attaching = NULL;
+	vdev->replacing = NULL;
+	vdev->nr_pending = 0;
 	return ret;
 }
 
+/* The swap failed elsewhere: the saved chain goes back as it was. */
+static void vpb_swap_undo(struct vpb_device *vdev, struct vpb_policy *new)
+{
+	vpb_chain_free(vpb_chain_publish(vdev, vdev->rollback));
+	vdev->rollback = NULL;
+	vpb_call_detach(vdev, new);
+	this_cpu_inc(vdev->stats->detaches);
+}
+
+static void vpb_swap_finish(struct vpb_device *vdev, struct vpb_policy *old,
+			    struct vpb_policy *new)
+{
+	vpb_chain_free(vdev->rollback);
+	vdev->rollback = NULL;
+	vpb_call_detach(vdev, old);
+	this_cpu_inc(vdev->stats->detaches);
+	pci_info(vdev->core.pdev, "policy '%s' replaced '%s'\n", new->ops->name,
+		 old->ops->name);
+}
+
+/*
+ * Hot swap: @new takes @old's place on each of its devices, one device at
+ * a time; if any device refuses @new, every device already swapped gets
+ * its saved chain back (nothing is re-attached, so the undo cannot fail)
+ * and the swap fails.  A swap replaces code on the same devices; moving a
+ * policy to other devices is a detach and an attach, which the VMMs of
+ * both sets should see as such.
+ */
+int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
+{
+	struct vpb_device *vdev;
+	int ret = 0;
+
+	lockdep_assert_held(&vpb_lock);
+	if (!vpb_same_devices(old->ops, new->ops)) {
+		pr_warn("policy '%s' cannot replace '%s': a swap keeps target, vendor and device\n",
+			new->ops->name, old->ops->name);
+		return -EINVAL;
+	}
+	if (vpb_name_taken(new->ops->name, old)) {
+		pr_warn("policy '%s' cannot replace '%s': another policy has that name\n",
+			new->ops->name, old->ops->name);
+		return -EEXIST;
+	}
+	new->seq = old->seq;
+	list_for_each_entry(vdev, &vpb_devices, node) {
+		mutex_lock(&vdev->lock);
+		if (vpb_chain_has(vpb_chain_locked(vdev), old))
+			ret = vpb_swap_in(vdev, old, new);
+		mutex_unlock(&vdev->lock);
+		if (ret)
+			break;
+	}
+	list_for_each_entry(vdev, &vpb_devices, node) {
+		bool decided;
+
+		mutex_lock(&vdev->lock);
+		decided = vdev->swapping;
+		if (decided && ret)
+			vpb_swap_undo(vdev, new);
+		else if (decided)
+			vpb_swap_finish(vdev, old, new);
+		vdev->swapping = false;
+		mutex_unlock(&vdev->lock);
+		if (decided)
+			wake_up_var(&vdev->swapping);
+	}
+	if (!ret)
+		list_replace(&old->node, &new->node);
+	return ret;
+}
+
+/* Opens wait while a swap on the device is undecided. */
+void vpb_wait_swap(struct vpb_device *vdev)
+{
+	lockdep_assert_held(&vdev->lock);
+	while (vdev->swapping) {
+		mutex_unlock(&vdev->lock);
+		wait_var_event(&vdev->swapping, !READ_ONCE(vdev->swapping));
+		mutex_lock(&vdev->lock);
+	}
+}
+
+/*
+ * A device binds: every matching policy attaches before the device is
+ * registered with vfio, so no VMM can open it unpoliced.
+ */
 void vpb_device_added(struct vpb_device *vdev)
 {
 	struct vpb_policy *policy;
 
-	lockdep_assert_held(&vpb_lock);
-	/* A target policy registered without a link outlives its device's unbind. */
+	mutex_lock(&vpb_lock);
+	list_add_tail(&vdev->node, &vpb_devices);
 	list_for_each_entry(policy, &vpb_policies, node)
 		if (vpb_matches(policy->ops, &vdev->info))
-			vpb_attach(policy, vdev, NULL);
+			vpb_attach(policy, vdev);
+	mutex_unlock(&vpb_lock);
 }
 
 /*
- * The device goes away: every policy detaches from it, and the links of
- * policies that targeted it alone are detached so that their owners see
- * EPOLLHUP.  Called without vpb_lock: link detach re-enters unreg.
+ * The device is gone from vfio (no VMM holds it any more): every policy
+ * detaches from it, and the links of policies that targeted it alone are
+ * detached too, so that their owners see EPOLLHUP.  Link detach re-enters
+ * unreg, so it runs with no lock held.
  */
 void vpb_device_removed(struct vpb_device *vdev)
 {
@@ -286,14 +376,16 @@ void vpb_device_removed(struct vpb_device *vdev)
 
 	mutex_lock(&vpb_lock);
 	list_del_init(&vdev->node);
+	mutex_lock(&vdev->lock);
 	while ((chain = vpb_chain_locked(vdev))) {
 		struct vpb_policy *policy = chain->policy[0];
 
 		if (policy->ops->target && policy->link &&
 		    bpf_link_inc_not_zero(policy->link) == policy->link)
 			orphans[n++] = policy->link;
-		vpb_detach(policy, vdev);
+		vpb_detach_locked(policy, vdev);
 	}
+	mutex_unlock(&vdev->lock);
 	mutex_unlock(&vpb_lock);
 
 	for (i = 0; i < n; i++) {

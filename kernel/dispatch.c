@@ -7,8 +7,6 @@
 
 #include "vpb.h"
 
-DEFINE_SRCU(vpb_srcu);
-
 /*
  * Count one hook call and turn its return value into a verdict: PASS,
  * HANDLED (when @can_handle) or a negative errno.  Anything else is an
@@ -99,39 +97,72 @@ int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
 }
 
 /*
- * open may deny; close returns nothing, so every policy's close hook runs
- * (a void hook always counts as PASS).
+ * close hooks of the first @n policies of @chain, last first: close
+ * returns nothing, so each one runs (a void hook always counts as PASS).
  */
-int vpb_run_lifecycle(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook)
+static void vpb_close_first(struct vpb_device *vdev, struct vpb_chain *chain,
+			    unsigned int n)
 {
-	int idx, ret;
-
-	if (!vpb_hot(vdev, BIT(hook)))
-		return 0;
-	idx = srcu_read_lock(&vpb_srcu);
-	ret = vpb_run_chain(vdev, srcu_dereference(vdev->chain, &vpb_srcu), hook, NULL, false);
-	srcu_read_unlock(&vpb_srcu, idx);
-	return ret;
+	while (n--)
+		if (chain->policy[n]->hooks & BIT(VFIO_PCI_BPF_HOOK_CLOSE))
+			vpb_call_counted(vdev, chain->policy[n], VFIO_PCI_BPF_HOOK_CLOSE,
+					 NULL, false);
 }
 
-int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, unsigned long arg)
+/*
+ * open, with the device enabled and its lock held: a policy may refuse the
+ * open with -errno; the policies before it, which accepted, get close.
+ */
+int vpb_run_open(struct vpb_device *vdev)
 {
-	struct vfio_pci_bpf_ioctl io = { .cmd = cmd, .arg = arg };
+	struct vpb_chain *chain = vpb_chain_locked(vdev);
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&vdev->lock);
+	for (i = 0; chain && i < chain->len; i++) {
+		if (!(chain->policy[i]->hooks & BIT(VFIO_PCI_BPF_HOOK_OPEN)))
+			continue;
+		ret = vpb_call_counted(vdev, chain->policy[i], VFIO_PCI_BPF_HOOK_OPEN, NULL,
+				       false);
+		if (ret != VFIO_PCI_BPF_PASS) {
+			vpb_close_first(vdev, chain, i);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void vpb_run_close(struct vpb_device *vdev)
+{
+	struct vpb_chain *chain = vpb_chain_locked(vdev);
+
+	lockdep_assert_held(&vdev->lock);
+	if (chain)
+		vpb_close_first(vdev, chain, chain->len);
+}
+
+/* @feature: the VFIO_DEVICE_FEATURE flags word, for that ioctl only. */
+int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
+		  unsigned long arg)
+{
+	struct vfio_pci_bpf_ioctl io = { .cmd = cmd, .feature = feature, .arg = arg };
 	int idx, ret;
 
 	this_cpu_inc(vdev->stats->ioctls);
 	if (!vpb_hot(vdev, BIT(VFIO_PCI_BPF_HOOK_IOCTL)))
 		return 0;
-	idx = srcu_read_lock(&vpb_srcu);
-	ret = vpb_run_chain(vdev, srcu_dereference(vdev->chain, &vpb_srcu),
+	idx = srcu_read_lock(&vdev->srcu);
+	ret = vpb_run_chain(vdev, srcu_dereference(vdev->chain, &vdev->srcu),
 			    VFIO_PCI_BPF_HOOK_IOCTL, &io, false);
-	srcu_read_unlock(&vpb_srcu, idx);
+	srcu_read_unlock(&vdev->srcu, idx);
 	return ret;
 }
 
-/* Called under vpb_lock while @policy is not yet (or no longer) chained. */
+/* Under the device's lock, while @policy is not yet (or no longer) chained. */
 int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy)
 {
+	lockdep_assert_held(&vdev->lock);
 	if (!policy->ops->attach)
 		return 0;
 	return vpb_call_counted(vdev, policy, VFIO_PCI_BPF_HOOK_ATTACH, NULL, false);
@@ -139,6 +170,7 @@ int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy)
 
 void vpb_call_detach(struct vpb_device *vdev, struct vpb_policy *policy)
 {
+	lockdep_assert_held(&vdev->lock);
 	if (policy->ops->detach)
 		vpb_call_counted(vdev, policy, VFIO_PCI_BPF_HOOK_DETACH, NULL, false);
 }

@@ -19,71 +19,32 @@
 static struct btf *vpb_btf;
 static u32 vpb_ops_type_id;
 
-static int vpb_config_check(struct pci_dev *pdev, u32 offset, u32 size)
-{
-	if ((size != 1 && size != 2 && size != 4) || (offset & (size - 1)) ||
-	    offset + size > pdev->cfg_size)
-		return -EINVAL;
-	return 0;
-}
-
 __bpf_kfunc_start_defs();
 
 __bpf_kfunc int vfio_pci_bpf_config_read(struct vfio_pci_bpf_dev *dev, u32 offset,
 					 u32 size, u64 *value)
 {
-	struct pci_dev *pdev = vpb_from_info(dev)->core.pdev;
-	u32 v32 = 0;
-	u16 v16 = 0;
-	u8 v8 = 0;
-	int ret;
-
 	*value = 0;
-	ret = vpb_config_check(pdev, offset, size);
-	if (ret)
-		return ret;
-	if (size == 1) {
-		ret = pci_read_config_byte(pdev, offset, &v8);
-		*value = v8;
-	} else if (size == 2) {
-		ret = pci_read_config_word(pdev, offset, &v16);
-		*value = v16;
-	} else {
-		ret = pci_read_config_dword(pdev, offset, &v32);
-		*value = v32;
-	}
-	return pcibios_err_to_errno(ret);
+	return vpb_config_io_atomic(vpb_from_info(dev), offset, size, value, false);
 }
 
 __bpf_kfunc int vfio_pci_bpf_config_write(struct vfio_pci_bpf_dev *dev, u32 offset,
 					  u32 size, u64 value)
 {
-	struct pci_dev *pdev = vpb_from_info(dev)->core.pdev;
-	int ret;
-
-	ret = vpb_config_check(pdev, offset, size);
-	if (ret)
-		return ret;
-	if (size == 1)
-		ret = pci_write_config_byte(pdev, offset, value);
-	else if (size == 2)
-		ret = pci_write_config_word(pdev, offset, value);
-	else
-		ret = pci_write_config_dword(pdev, offset, value);
-	return pcibios_err_to_errno(ret);
+	return vpb_config_io_atomic(vpb_from_info(dev), offset, size, &value, true);
 }
 
 __bpf_kfunc int vfio_pci_bpf_bar_read(struct vfio_pci_bpf_dev *dev, u32 bar, u64 offset,
 				      u32 size, u64 *value)
 {
 	*value = 0;
-	return vpb_bar_io(vpb_from_info(dev), bar, offset, size, value, false, false);
+	return vpb_bar_io_atomic(vpb_from_info(dev), bar, offset, size, value, false);
 }
 
 __bpf_kfunc int vfio_pci_bpf_bar_write(struct vfio_pci_bpf_dev *dev, u32 bar, u64 offset,
 				       u32 size, u64 value)
 {
-	return vpb_bar_io(vpb_from_info(dev), bar, offset, size, &value, true, false);
+	return vpb_bar_io_atomic(vpb_from_info(dev), bar, offset, size, &value, true);
 }
 
 /* BPF passes five arguments at most: mask and wanted value share one. */
@@ -100,7 +61,7 @@ __bpf_kfunc int vfio_pci_bpf_bar_poll(struct vfio_pci_bpf_dev *dev, u32 bar, u64
 		return -EINVAL;
 	deadline = jiffies + usecs_to_jiffies(timeout_us) + 1;
 	for (;;) {
-		ret = vpb_bar_io(vdev, bar, offset, 4, &value, false, true);
+		ret = vpb_bar_io(vdev, bar, offset, 4, &value, false);
 		if (ret)
 			return ret;
 		if ((value & mask) == want)

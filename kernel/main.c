@@ -10,9 +10,6 @@
 
 #include "vpb.h"
 
-DEFINE_MUTEX(vpb_lock);
-LIST_HEAD(vpb_devices);
-
 static u32 vpb_pci_addr(struct pci_dev *pdev)
 {
 	return VFIO_PCI_BPF_ADDR(pci_domain_nr(pdev->bus), pdev->bus->number,
@@ -53,65 +50,65 @@ static int vpb_init_dev(struct vfio_device *core_vdev)
 	int ret;
 
 	INIT_LIST_HEAD(&vdev->node);
+	mutex_init(&vdev->lock);
 	RCU_INIT_POINTER(vdev->chain, NULL);
+	ret = init_srcu_struct(&vdev->srcu);
+	if (ret)
+		return ret;
 	vdev->stats = alloc_percpu(struct vpb_counters);
-	if (!vdev->stats)
-		return -ENOMEM;
+	if (!vdev->stats) {
+		ret = -ENOMEM;
+		goto out_srcu;
+	}
 	ret = vfio_pci_core_init_dev(core_vdev);
 	if (ret)
-		free_percpu(vdev->stats);
+		goto out_stats;
+	return 0;
+
+out_stats:
+	free_percpu(vdev->stats);
+out_srcu:
+	cleanup_srcu_struct(&vdev->srcu);
 	return ret;
 }
 
 static void vpb_release_dev(struct vfio_device *core_vdev)
 {
-	free_percpu(vpb_from_vfio(core_vdev)->stats);
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
+
+	vpb_bounce_free(vdev);
+	free_percpu(vdev->stats);
+	cleanup_srcu_struct(&vdev->srcu);
+	mutex_destroy(&vdev->lock);
 	vfio_pci_core_release_dev(core_vdev);
 }
 
-static void vpb_set_open(struct vpb_device *vdev, bool open)
-{
-	mutex_lock(&vpb_lock);
-	vdev->open = open;
-	mutex_unlock(&vpb_lock);
-}
-
 /*
- * BAR kfuncs run where ioremap cannot: map the memory BARs up front, as
- * vfio-pci-core would on the first device-fd access.  A BAR that cannot be
- * mapped only makes those kfuncs fail.
+ * vfio calls this with dev_set->lock held, for the first open.  Policies'
+ * open hooks run once the device is enabled, with its BARs mapped for the
+ * kfuncs, and may refuse it.
  */
-static void vpb_map_bars(struct vpb_device *vdev)
-{
-	int bar;
-
-	for (bar = 0; bar < VFIO_PCI_BPF_NUM_BARS; bar++)
-		if (pci_resource_len(vdev->core.pdev, bar) &&
-		    (pci_resource_flags(vdev->core.pdev, bar) & IORESOURCE_MEM))
-			vfio_pci_core_setup_barmap(&vdev->core, bar);
-}
-
-/* Policies' open hooks run once the device is enabled and may refuse it. */
 static int vpb_open_device(struct vfio_device *core_vdev)
 {
 	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
 	int ret;
 
-	vpb_set_open(vdev, true);
+	mutex_lock(&vdev->lock);
+	vpb_wait_swap(vdev);
 	ret = vfio_pci_core_enable(&vdev->core);
 	if (ret)
-		goto out_closed;
-	ret = vpb_run_lifecycle(vdev, VFIO_PCI_BPF_HOOK_OPEN);
-	if (ret) {
-		vfio_pci_core_disable(&vdev->core);
-		goto out_closed;
-	}
+		goto out;
 	vpb_map_bars(vdev);
+	vdev->enabled = true;
+	ret = vpb_run_open(vdev);
+	if (ret) {
+		vdev->enabled = false;
+		vfio_pci_core_disable(&vdev->core);
+		goto out;
+	}
 	vfio_pci_core_finish_enable(&vdev->core);
-	return 0;
-
-out_closed:
-	vpb_set_open(vdev, false);
+out:
+	mutex_unlock(&vdev->lock);
 	return ret;
 }
 
@@ -119,9 +116,11 @@ static void vpb_close_device(struct vfio_device *core_vdev)
 {
 	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
 
-	vpb_run_lifecycle(vdev, VFIO_PCI_BPF_HOOK_CLOSE);
+	mutex_lock(&vdev->lock);
+	vpb_run_close(vdev);
+	vdev->enabled = false;
 	vfio_pci_core_close_device(core_vdev);
-	vpb_set_open(vdev, false);
+	mutex_unlock(&vdev->lock);
 }
 
 static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
@@ -130,7 +129,7 @@ static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
 	long ret;
 
-	ret = vpb_run_ioctl(vdev, cmd, arg);
+	ret = vpb_run_ioctl(vdev, cmd, 0, arg);
 	if (ret)
 		return ret;
 	if (cmd == VFIO_DEVICE_GET_REGION_INFO) {
@@ -138,6 +137,8 @@ static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 		if (ret != -ENOIOCTLCMD)
 			return ret;
 	}
+	if (cmd == VFIO_DEVICE_IOEVENTFD && vpb_hot(vdev, VPB_HOT_ANY_BAR))
+		return vpb_trap_ioeventfd(vdev, arg);
 	return vfio_pci_core_ioctl(core_vdev, cmd, arg);
 }
 
@@ -147,7 +148,7 @@ static int vpb_device_feature(struct vfio_device *core_vdev, u32 flags,
 {
 	int ret;
 
-	ret = vpb_run_ioctl(vpb_from_vfio(core_vdev), VFIO_DEVICE_FEATURE,
+	ret = vpb_run_ioctl(vpb_from_vfio(core_vdev), VFIO_DEVICE_FEATURE, flags,
 			    (unsigned long)arg);
 	if (ret)
 		return ret;
@@ -196,35 +197,29 @@ static int vpb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	dev_set_drvdata(&pdev->dev, &vdev->core);
 	vpb_fill_info(vdev);
+	/* Policies first: from registration on, a VMM can open the device. */
+	vpb_device_added(vdev);
 	ret = vfio_pci_core_register_device(&vdev->core);
 	if (ret)
-		goto out_put;
-	ret = device_add_group(&pdev->dev, &vpb_attr_group);
-	if (ret)
-		goto out_unregister;
-
-	mutex_lock(&vpb_lock);
-	list_add_tail(&vdev->node, &vpb_devices);
-	vpb_device_added(vdev);
-	mutex_unlock(&vpb_lock);
+		goto out_removed;
 	return 0;
 
-out_unregister:
-	vfio_pci_core_unregister_device(&vdev->core);
-out_put:
+out_removed:
+	vpb_device_removed(vdev);
 	vfio_put_device(&vdev->core.vdev);
 	return ret;
 }
 
+/*
+ * Unregistering waits for the VMM to let go of the device; its policies
+ * (traps, deny rules) stay in force until then, and go after.
+ */
 static void vpb_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
-	struct vpb_device *vdev = vpb_from_core(core);
 
-	vpb_device_removed(vdev);
-
-	device_remove_group(&pdev->dev, &vpb_attr_group);
 	vfio_pci_core_unregister_device(core);
+	vpb_device_removed(vpb_from_core(core));
 	vfio_put_device(&core->vdev);
 }
 
@@ -249,24 +244,43 @@ static struct pci_driver vpb_pci_driver = {
 	.err_handler = &vfio_pci_core_err_handlers,
 	.sriov_configure = vpb_sriov_configure,
 	.driver_managed_dma = true,
+	.dev_groups = vpb_dev_groups,
 };
 
 static int __init vpb_init(void)
 {
 	int ret;
 
+	ret = vpb_chain_cache_init();
+	if (ret)
+		return ret;
+	ret = vpb_policy_cache_init();
+	if (ret)
+		goto out_chain;
 	ret = vpb_struct_ops_init();
 	if (ret)
-		return ret;
+		goto out_policy;
 	ret = vpb_kfuncs_init();
 	if (ret)
-		return ret;
-	return pci_register_driver(&vpb_pci_driver);
+		goto out_policy;
+	ret = pci_register_driver(&vpb_pci_driver);
+	if (ret)
+		goto out_policy;
+	return 0;
+
+out_policy:
+	vpb_policy_cache_exit();
+out_chain:
+	vpb_chain_cache_exit();
+	return ret;
 }
 
+/* Registered policies hold the module, so none is left here. */
 static void __exit vpb_exit(void)
 {
 	pci_unregister_driver(&vpb_pci_driver);
+	vpb_policy_cache_exit();
+	vpb_chain_cache_exit();
 }
 
 module_init(vpb_init);

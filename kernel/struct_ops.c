@@ -3,6 +3,8 @@
  * The vfio_pci_bpf_ops struct_ops type: what the verifier lets policies do,
  * and registration, unregistration and hot swap of policies.
  */
+#define pr_fmt(fmt) "vfio_pci_bpf: " fmt
+
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
 #include <linux/btf.h>
@@ -143,19 +145,41 @@ static int vpb_validate(void *kdata)
 	return ops->name[0] ? 0 : -EINVAL;
 }
 
-static struct vpb_policy *vpb_policy_new(void *kdata, struct bpf_link *link)
+static struct kmem_cache *vpb_policy_cache;
+
+int vpb_policy_cache_init(void)
 {
-	struct vpb_policy *policy = kzalloc(sizeof(*policy), GFP_KERNEL);
+	/* Unmerged, so that /proc/slabinfo counts exactly the live policies. */
+	vpb_policy_cache = kmem_cache_create("vfio_pci_bpf_policy", sizeof(struct vpb_policy),
+					     0, SLAB_NO_MERGE, NULL);
+	return vpb_policy_cache ? 0 : -ENOMEM;
+}
+
+void vpb_policy_cache_exit(void)
+{
+	kmem_cache_destroy(vpb_policy_cache);
+}
+
+struct vpb_policy *vpb_policy_new(void *kdata, struct bpf_link *link)
+{
+	struct vpb_policy *policy = kmem_cache_zalloc(vpb_policy_cache, GFP_KERNEL);
 	int hook;
 
 	if (!policy)
 		return NULL;
+	INIT_LIST_HEAD(&policy->node);
 	policy->ops = kdata;
 	policy->link = link;
 	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
 		if (*(void **)((char *)kdata + vpb_hook_offsets[hook]))
 			policy->hooks |= BIT(hook);
 	return policy;
+}
+
+void vpb_policy_free(struct vpb_policy *policy)
+{
+	if (policy)
+		kmem_cache_free(vpb_policy_cache, policy);
 }
 
 static int vpb_reg(void *kdata, struct bpf_link *link)
@@ -167,40 +191,48 @@ static int vpb_reg(void *kdata, struct bpf_link *link)
 		return -ENOMEM;
 	ret = vpb_bind_policy(policy);
 	if (ret)
-		kfree(policy);
+		vpb_policy_free(policy);
 	return ret;
 }
 
+/* Only the entry this very (map, link) pair registered goes. */
 static void vpb_unreg(void *kdata, struct bpf_link *link)
 {
 	struct vpb_policy *policy;
 
 	mutex_lock(&vpb_lock);
-	policy = vpb_find_policy(kdata);
+	policy = vpb_find_policy(kdata, link);
+	if (policy)
+		vpb_unbind_policy(policy);
 	mutex_unlock(&vpb_lock);
-	if (!policy)
-		return;
-	vpb_unbind_policy(policy);
-	kfree(policy);
+	vpb_policy_free(policy);
 }
 
+/*
+ * Hot swap of @link from @old_kdata's map to @kdata's.  A map registered
+ * already -- by another link, or this link's own -- is refused: two entries
+ * for one map would run its hooks twice and tear each other down.
+ */
 static int vpb_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
-	struct vpb_policy *old, *new = vpb_policy_new(kdata, link);
+	const struct vfio_pci_bpf_ops *ops = kdata;
+	struct vpb_policy *old, *new = NULL;
 	int ret;
 
-	if (!new)
-		return -ENOMEM;
 	mutex_lock(&vpb_lock);
-	old = vpb_find_policy(old_kdata);
-	mutex_unlock(&vpb_lock);
-	ret = old ? vpb_rebind_policy(old, new) : -ENOENT;
-	if (ret) {
-		kfree(new);
-		return ret;
+	if (vpb_policy_registered(kdata)) {
+		pr_warn("policy '%s' is already registered%s\n", ops->name,
+			kdata == old_kdata ? " by this link" : "");
+		ret = -EEXIST;
+		goto out;
 	}
-	kfree(old);
-	return 0;
+	old = vpb_find_policy(old_kdata, link);
+	new = vpb_policy_new(kdata, link);
+	ret = !old ? -ENOENT : !new ? -ENOMEM : vpb_rebind_policy(old, new);
+out:
+	mutex_unlock(&vpb_lock);
+	vpb_policy_free(ret ? new : old);
+	return ret;
 }
 
 static int vpb_stub_dev(struct vfio_pci_bpf_dev *dev)

@@ -23,14 +23,14 @@ static int vpb_emit_policies(struct vpb_device *vdev, char *buf, int len,
 	struct vpb_chain *chain;
 	unsigned int i;
 
-	mutex_lock(&vpb_lock);
-	chain = rcu_dereference_protected(vdev->chain, lockdep_is_held(&vpb_lock));
+	mutex_lock(&vdev->lock);
+	chain = vpb_chain_locked(vdev);
 	for (i = 0; chain && i < chain->len; i++)
 		len += sysfs_emit_at(buf, len, "%s%s", i ? sep : "",
 				     chain->policy[i]->ops->name);
 	if (!chain && *sep == ',')
 		len += sysfs_emit_at(buf, len, "-");
-	mutex_unlock(&vpb_lock);
+	mutex_unlock(&vdev->lock);
 	return len;
 }
 
@@ -98,7 +98,13 @@ static struct attribute *vpb_attrs[] = {
 	NULL,
 };
 
-const struct attribute_group vpb_attr_group = {
+static const struct attribute_group vpb_attr_group = {
 	.name = "vfio_bpf",
 	.attrs = vpb_attrs,
+};
+
+/* Added by the driver core once probe succeeded, removed before remove. */
+const struct attribute_group *vpb_dev_groups[] = {
+	&vpb_attr_group,
+	NULL,
 };

@@ -13,7 +13,7 @@
 
 #include "vpb.h"
 
-#define VPB_PGOFF_INDEX_SHIFT (40 - PAGE_SHIFT)
+#define VPB_PGOFF_INDEX_SHIFT (VPB_OFFSET_SHIFT - PAGE_SHIFT)
 
 const struct vpb_trap *vpb_trap_find(struct vpb_chain *chain, unsigned int bar,
 				     u64 start, u64 end)
@@ -109,7 +109,7 @@ static int vpb_bar_region_info(struct vpb_device *vdev, struct vpb_chain *chain,
 	unsigned int bar = info->index;
 	int ret;
 
-	info->offset = (u64)bar << 40;
+	info->offset = (u64)bar << VPB_OFFSET_SHIFT;
 	info->size = pci_resource_len(core->pdev, bar);
 	info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 	if (!core->bar_mmap_supported[bar])
@@ -147,11 +147,11 @@ int vpb_trap_region_info(struct vpb_device *vdev, unsigned long arg)
 	    !vpb_hot(vdev, VPB_HOT_BAR(info.index)))
 		return -ENOIOCTLCMD;
 
-	idx = srcu_read_lock(&vpb_srcu);
-	chain = srcu_dereference(vdev->chain, &vpb_srcu);
+	idx = srcu_read_lock(&vdev->srcu);
+	chain = srcu_dereference(vdev->chain, &vdev->srcu);
 	if (vpb_trap_find(chain, info.index, 0, U64_MAX))
 		ret = vpb_bar_region_info(vdev, chain, &info, &caps);
-	srcu_read_unlock(&vpb_srcu, idx);
+	srcu_read_unlock(&vdev->srcu, idx);
 	if (ret)
 		goto out;
 
@@ -190,41 +190,130 @@ int vpb_trap_check_mmap(struct vpb_device *vdev, struct vm_area_struct *vma)
 
 	if (index > VFIO_PCI_BAR5_REGION_INDEX || !vpb_hot(vdev, VPB_HOT_BAR(index)))
 		return 0;
-	idx = srcu_read_lock(&vpb_srcu);
-	chain = srcu_dereference(vdev->chain, &vpb_srcu);
+	idx = srcu_read_lock(&vdev->srcu);
+	chain = srcu_dereference(vdev->chain, &vdev->srcu);
 	n = vpb_unmappable(chain, index, holes);
 	for (i = 0; i < n; i++)
 		if (start < holes[i].end && holes[i].start < end)
 			ret = -EINVAL;
-	srcu_read_unlock(&vpb_srcu, idx);
+	srcu_read_unlock(&vdev->srcu, idx);
 	return ret;
 }
 
-/* From the kfunc, while the device's attach runs under vpb_lock. */
+/*
+ * VFIO_DEVICE_IOEVENTFD makes vfio-pci-core write a BAR when an eventfd is
+ * signalled, around the BAR hooks; one that would write inside a trapped
+ * range is refused with -EBUSY.  The core gets the request from the
+ * module's copy (bounce.c), so the VMM cannot move it into a trap after the
+ * check.  Removing one (fd -1) always goes through.
+ */
+long vpb_trap_ioeventfd(struct vpb_device *vdev, unsigned long arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_device_ioeventfd, fd);
+	struct vfio_device_ioeventfd req;
+	struct vpb_chain *chain;
+	bool trapped = false;
+	unsigned int index;
+	u64 pos;
+	int idx;
+
+	if (copy_from_user(&req, (void __user *)arg, minsz))
+		return -EFAULT;
+	index = VPB_INDEX(req.offset);
+	pos = req.offset & VPB_OFFSET_MASK;
+	if (req.fd >= 0 && index <= VFIO_PCI_BAR5_REGION_INDEX) {
+		/* The size flag's value is the byte count: 1, 2, 4 or 8. */
+		u64 end = pos + (req.flags & VFIO_DEVICE_IOEVENTFD_SIZE_MASK);
+
+		idx = srcu_read_lock(&vdev->srcu);
+		chain = srcu_dereference(vdev->chain, &vdev->srcu);
+		trapped = vpb_trap_find(chain, index, pos, max(end, pos + 1));
+		srcu_read_unlock(&vdev->srcu, idx);
+	}
+	if (trapped)
+		return -EBUSY;
+	return vpb_bounce_ioctl(vdev, VFIO_DEVICE_IOEVENTFD, &req, minsz);
+}
+
+/*
+ * vfio-pci-core keeps the MSI-X table out of device-fd access (reads give
+ * ~0, writes are dropped); a trap there would let the hooks pass accesses
+ * through to it.  Computed as vfio_pci_core_enable() does, since the
+ * device may not be enabled yet.
+ */
+static bool vpb_trap_hits_msix(struct pci_dev *pdev, u32 bar, u64 start, u64 end)
+{
+	u64 table_start, table_end;
+	u32 table;
+	u16 flags;
+
+	if (!pdev->msix_cap)
+		return false;
+	pci_read_config_word(pdev, pdev->msix_cap + PCI_MSIX_FLAGS, &flags);
+	pci_read_config_dword(pdev, pdev->msix_cap + PCI_MSIX_TABLE, &table);
+	if ((table & PCI_MSIX_TABLE_BIR) != bar)
+		return false;
+	table_start = table & PCI_MSIX_TABLE_OFFSET;
+	table_end = table_start + ((flags & PCI_MSIX_FLAGS_QSIZE) + 1) * PCI_MSIX_ENTRY_SIZE;
+	return start < table_end && table_start < end;
+}
+
+/* Whether @trap is one of the replaced policy's, during a hot swap. */
+static bool vpb_trap_kept(struct vpb_device *vdev, const struct vpb_trap *trap)
+{
+	struct vpb_chain *chain = vpb_chain_locked(vdev);
+	unsigned int i;
+
+	for (i = 0; vdev->replacing && chain && i < chain->nr_traps; i++)
+		if (chain->traps[i].owner == vdev->replacing &&
+		    chain->traps[i].bar == trap->bar && chain->traps[i].start == trap->start &&
+		    chain->traps[i].end == trap->end)
+			return true;
+	return false;
+}
+
+/*
+ * From the kfunc, while a policy's attach runs under the device's lock.
+ * What the VMM was told at open (the sparse mmap) must not change while it
+ * holds the device: an open device takes no new trap (-EBUSY), except
+ * that a hot swap's new policy may declare again the traps of the one it
+ * replaces.
+ */
 int vpb_trap_add(struct vpb_device *vdev, u32 bar, u64 offset, u64 len)
 {
 	struct pci_dev *pdev = vdev->core.pdev;
 	struct vpb_chain *chain;
+	struct vpb_trap trap;
 	unsigned int used;
+	u64 bar_len;
 
+	lockdep_assert_held(&vdev->lock);
 	if (!vdev->attaching)
 		return -EPERM;
-	if (vdev->open)
-		return -EBUSY;
-	if (bar >= VFIO_PCI_BPF_NUM_BARS ||
-	    !(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) || !len ||
-	    offset + len < offset || offset + len > pci_resource_len(pdev, bar))
+	if (bar >= VFIO_PCI_BPF_NUM_BARS || !(pci_resource_flags(pdev, bar) & IORESOURCE_MEM))
 		return -EINVAL;
-	chain = rcu_dereference_protected(vdev->chain, lockdep_is_held(&vpb_lock));
-	used = (chain ? chain->nr_traps : 0) + vdev->nr_pending;
-	if (used >= VFIO_PCI_BPF_MAX_TRAPS)
-		return -ENOSPC;
-	vdev->pending[vdev->nr_pending++] = (struct vpb_trap){
+	bar_len = pci_resource_len(pdev, bar);
+	if (!len || offset >= bar_len || len > bar_len - offset)
+		return -EINVAL;
+	trap = (struct vpb_trap){
 		.owner = vdev->attaching,
 		.bar = bar,
 		.start = offset,
 		.end = offset + len,
 	};
+	if (vpb_trap_hits_msix(pdev, bar, trap.start, trap.end))
+		return -EINVAL;
+	if (vdev->enabled && !vpb_trap_kept(vdev, &trap))
+		return -EBUSY;
+	/* A swap frees the replaced policy's traps. */
+	chain = vpb_chain_locked(vdev);
+	used = vdev->nr_pending;
+	for (unsigned int i = 0; chain && i < chain->nr_traps; i++)
+		if (chain->traps[i].owner != vdev->replacing)
+			used++;
+	if (used >= VFIO_PCI_BPF_MAX_TRAPS)
+		return -ENOSPC;
+	vdev->pending[vdev->nr_pending++] = trap;
 	return 0;
 }
 
@@ -233,6 +322,7 @@ int vpb_trap_clear(struct vpb_device *vdev, u32 bar)
 {
 	unsigned int i, kept = 0;
 
+	lockdep_assert_held(&vdev->lock);
 	if (!vdev->attaching)
 		return -EPERM;
 	for (i = 0; i < vdev->nr_pending; i++)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Internal interfaces of vfio-pci-bpf shared by the driver, the struct_ops
- * type, the kfuncs, the traps and the sysfs view.
+ * type, the kfuncs, the traps and the sysfs view.  The lock order is
+ * written down at the top of bind.c.
  */
 #ifndef VPB_H
 #define VPB_H
@@ -10,21 +11,30 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/srcu.h>
+/* Declares vfio-pci-core's 64-bit I/O helpers, as vfio_pci_rdwr.c sees them. */
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/vfio_pci_core.h>
 
 #include "vfio_pci_bpf.h"
+
+/* vfio-pci-core's region layout: index in the top bits of the offset. */
+#define VPB_OFFSET_SHIFT 40
+#define VPB_INDEX(off) ((off) >> VPB_OFFSET_SHIFT)
+#define VPB_OFFSET_MASK ((1ULL << VPB_OFFSET_SHIFT) - 1)
 
 /* Most policies a single device chains; bounds the chain's cost. */
 #define VPB_MAX_CHAIN 8
 
 struct bpf_link;
+struct vpb_bounce;
 
-/* A registered struct_ops instance. */
+/* A registered struct_ops instance, keyed by its map's data and its link. */
 struct vpb_policy {
 	struct list_head node; /* in vpb_policies, under vpb_lock */
 	struct vfio_pci_bpf_ops *ops; /* the map's kernel copy */
 	struct bpf_link *link; /* NULL when registered without a link */
 	unsigned long hooks; /* BIT(hook) for every member it implements */
+	u64 seq; /* registration order; a swap keeps the replaced one's */
 };
 
 /* A BAR range whose device-fd accesses run the BAR hooks. */
@@ -36,9 +46,9 @@ struct vpb_trap {
 };
 
 /*
- * What the hot path needs of a device's policies, replaced whole under
- * vpb_lock and read under vpb_srcu: the policies in call order, the union
- * of their hooks and the trapped ranges.
+ * What the hot path needs of a device's policies, replaced whole under the
+ * device's lock and read under its SRCU: the policies in call order, the
+ * union of their hooks and the trapped ranges.
  */
 struct vpb_chain {
 	struct rcu_head rcu;
@@ -71,23 +81,37 @@ struct vpb_counters {
 
 /* Bits of vpb_device.hot: BIT(hook) for hooks, these for trapped BARs. */
 #define VPB_HOT_BAR(bar) BIT(VFIO_PCI_BPF_NR_HOOKS + (bar))
+#define VPB_HOT_ANY_BAR GENMASK(VFIO_PCI_BPF_NR_HOOKS + VFIO_PCI_BPF_NUM_BARS - 1, \
+				VFIO_PCI_BPF_NR_HOOKS)
 
 struct vpb_device {
 	struct vfio_pci_core_device core; /* must stay first: vfio_alloc_device */
 	struct vfio_pci_bpf_dev info; /* the handle policies see */
 	struct list_head node; /* in vpb_devices, under vpb_lock */
-	struct vpb_chain __rcu *chain;
+	/* Serializes policy changes on this device with its open and close. */
+	struct mutex lock;
+	struct srcu_struct srcu; /* readers of chain */
+	struct vpb_chain __rcu *chain; /* written under vpb_lock and lock */
 	/*
 	 * What the chain hooks, read without a lock so that paths no policy
 	 * hooks never enter SRCU; a racing attach is seen by the next access.
 	 */
 	unsigned long hot;
 	struct vpb_counters __percpu *stats;
-	bool open; /* under vpb_lock */
-	/* The policy whose attach runs now, and the traps it declared. */
+	/* Under lock: vfio-pci-core enabled the device and its BARs are mapped. */
+	bool enabled;
+	/*
+	 * Under vpb_lock and lock: a hot swap published its new chain here and
+	 * may still put @rollback back; opens wait until it is decided.
+	 */
+	bool swapping;
+	struct vpb_chain *rollback;
+	/* Under lock: the policy whose attach runs now, and what it declared. */
 	struct vpb_policy *attaching;
+	struct vpb_policy *replacing; /* the policy @attaching swaps out */
 	unsigned int nr_pending;
 	struct vpb_trap pending[VFIO_PCI_BPF_MAX_TRAPS];
+	struct vpb_bounce *bounce; /* made on first use, see bounce.c */
 };
 
 static inline bool vpb_hot(struct vpb_device *vdev, unsigned long bits)
@@ -95,10 +119,14 @@ static inline bool vpb_hot(struct vpb_device *vdev, unsigned long bits)
 	return READ_ONCE(vdev->hot) & bits;
 }
 
-/* vpb_lock orders every change of devices, policies and chains. */
+/* Chains change under both vpb_lock and the device's lock; either reads. */
+static inline struct vpb_chain *vpb_chain_locked(struct vpb_device *vdev)
+{
+	return rcu_dereference_protected(vdev->chain, lockdep_is_held(&vdev->lock));
+}
+
 extern struct mutex vpb_lock;
 extern struct list_head vpb_devices;
-extern struct srcu_struct vpb_srcu;
 
 static inline struct vpb_device *vpb_from_core(struct vfio_pci_core_device *core)
 {
@@ -114,14 +142,29 @@ static inline struct vpb_device *vpb_from_info(struct vfio_pci_bpf_dev *info)
 int vpb_bind_policy(struct vpb_policy *policy);
 void vpb_unbind_policy(struct vpb_policy *policy);
 int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new);
+void vpb_wait_swap(struct vpb_device *vdev);
 void vpb_device_added(struct vpb_device *vdev);
 void vpb_device_removed(struct vpb_device *vdev);
-struct vpb_policy *vpb_find_policy(const void *ops);
+struct vpb_policy *vpb_find_policy(const void *ops, const struct bpf_link *link);
+bool vpb_policy_registered(const void *ops);
 extern struct list_head vpb_policies;
 
+/* chain.c: building and publishing a device's chain */
+struct vpb_chain *vpb_chain_build(struct vpb_device *vdev, struct vpb_policy *out,
+				  struct vpb_policy *in);
+struct vpb_chain *vpb_chain_publish(struct vpb_device *vdev, struct vpb_chain *next);
+bool vpb_chain_has(struct vpb_chain *chain, struct vpb_policy *policy);
+bool vpb_traps_equal(struct vpb_chain *chain, struct vpb_policy *owner,
+		     const struct vpb_trap *traps, unsigned int n);
+void vpb_chain_free(struct vpb_chain *chain);
+int vpb_chain_cache_init(void);
+void vpb_chain_cache_exit(void);
+
 /* dispatch.c: running the chain */
-int vpb_run_lifecycle(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook);
-int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, unsigned long arg);
+int vpb_run_open(struct vpb_device *vdev);
+void vpb_run_close(struct vpb_device *vdev);
+int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
+		  unsigned long arg);
 int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
 		   enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_access *acc);
 int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy);
@@ -132,18 +175,40 @@ ssize_t vpb_read(struct vfio_device *core_vdev, char __user *buf, size_t count,
 		 loff_t *ppos);
 ssize_t vpb_write(struct vfio_device *core_vdev, const char __user *buf,
 		  size_t count, loff_t *ppos);
+
+/* io.c: the device's hardware, under vfio-pci-core's rules */
+int vpb_bar_check(struct pci_dev *pdev, u32 bar, u64 off, u32 size);
 int vpb_bar_io(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
-	       u64 *val, bool write, bool may_sleep);
+	       u64 *val, bool write);
+int vpb_bar_io_atomic(struct vpb_device *vdev, unsigned int bar, u64 off,
+		      u32 size, u64 *val, bool write);
+int vpb_config_check(struct pci_dev *pdev, u32 offset, u32 size);
+int vpb_config_read_device(struct pci_dev *pdev, u32 offset, u32 size, u64 *val);
+int vpb_config_io_atomic(struct vpb_device *vdev, u32 offset, u32 size,
+			 u64 *val, bool write);
+void vpb_map_bars(struct vpb_device *vdev);
+
+/* bounce.c: handing vfio-pci-core data the VMM can no longer change */
+int vpb_bounce_config_write(struct vpb_device *vdev, u64 val, u32 size,
+			    loff_t pos);
+long vpb_bounce_ioctl(struct vpb_device *vdev, unsigned int cmd,
+		      const void *arg, size_t size);
+void vpb_bounce_free(struct vpb_device *vdev);
 
 /* traps.c */
 const struct vpb_trap *vpb_trap_find(struct vpb_chain *chain, unsigned int bar,
 				     u64 start, u64 end);
 int vpb_trap_region_info(struct vpb_device *vdev, unsigned long arg);
 int vpb_trap_check_mmap(struct vpb_device *vdev, struct vm_area_struct *vma);
+long vpb_trap_ioeventfd(struct vpb_device *vdev, unsigned long arg);
 int vpb_trap_add(struct vpb_device *vdev, u32 bar, u64 offset, u64 len);
 int vpb_trap_clear(struct vpb_device *vdev, u32 bar);
 
 /* struct_ops.c and kfuncs.c */
+struct vpb_policy *vpb_policy_new(void *kdata, struct bpf_link *link);
+void vpb_policy_free(struct vpb_policy *policy);
+int vpb_policy_cache_init(void);
+void vpb_policy_cache_exit(void);
 int vpb_struct_ops_init(void);
 int vpb_kfuncs_init(void);
 struct btf;
@@ -152,6 +217,6 @@ void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id);
 #define VPB_ATTACH_MEMBER 0
 
 /* sysfs.c */
-extern const struct attribute_group vpb_attr_group;
+extern const struct attribute_group *vpb_dev_groups[];
 
 #endif /* VPB_H */

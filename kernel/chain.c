@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A device's chain: the policies in call order with their traps, built
+ * off to the side (where it may fail) and then published in one pointer
+ * store (which cannot), so that an access sees the old chain or the new
+ * one and never a mix.
+ */
+#include <linux/slab.h>
+
+#include "vpb.h"
+
+static struct kmem_cache *vpb_chain_cache;
+
+int vpb_chain_cache_init(void)
+{
+	/* Unmerged, so that /proc/slabinfo counts exactly the live chains. */
+	vpb_chain_cache = kmem_cache_create("vfio_pci_bpf_chain", sizeof(struct vpb_chain),
+					    0, SLAB_NO_MERGE, NULL);
+	return vpb_chain_cache ? 0 : -ENOMEM;
+}
+
+void vpb_chain_cache_exit(void)
+{
+	kmem_cache_destroy(vpb_chain_cache);
+}
+
+void vpb_chain_free(struct vpb_chain *chain)
+{
+	if (chain)
+		kmem_cache_free(vpb_chain_cache, chain);
+}
+
+bool vpb_chain_has(struct vpb_chain *chain, struct vpb_policy *policy)
+{
+	unsigned int i;
+
+	for (i = 0; chain && i < chain->len; i++)
+		if (chain->policy[i] == policy)
+			return true;
+	return false;
+}
+
+/* Call order: ascending priority, then registration order. */
+static bool vpb_runs_before(const struct vpb_policy *a, const struct vpb_policy *b)
+{
+	if (a->ops->priority != b->ops->priority)
+		return a->ops->priority < b->ops->priority;
+	return a->seq < b->seq;
+}
+
+static void vpb_chain_insert(struct vpb_chain *chain, struct vpb_policy *policy)
+{
+	unsigned int at = chain->len;
+
+	while (at && vpb_runs_before(policy, chain->policy[at - 1])) {
+		chain->policy[at] = chain->policy[at - 1];
+		at--;
+	}
+	chain->policy[at] = policy;
+	chain->len++;
+}
+
+/*
+ * The device's chain with @out taken out and @in put in, each optional; @in
+ * brings the traps its attach declared (vdev->pending), @out's traps go.
+ * Taking a policy out cannot fail: unbind and unregistration rely on it.
+ */
+struct vpb_chain *vpb_chain_build(struct vpb_device *vdev, struct vpb_policy *out,
+				  struct vpb_policy *in)
+{
+	struct vpb_chain *cur = vpb_chain_locked(vdev), *next;
+	unsigned int i, kept = 0;
+
+	next = kmem_cache_zalloc(vpb_chain_cache, in ? GFP_KERNEL : GFP_KERNEL | __GFP_NOFAIL);
+	if (!next)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; cur && i < cur->len; i++)
+		if (cur->policy[i] != out)
+			kept++;
+	if (in && kept >= VPB_MAX_CHAIN)
+		goto too_big;
+	for (i = 0; cur && i < cur->len; i++)
+		if (cur->policy[i] != out)
+			vpb_chain_insert(next, cur->policy[i]);
+	if (in)
+		vpb_chain_insert(next, in);
+
+	for (i = 0; cur && i < cur->nr_traps; i++)
+		if (cur->traps[i].owner != out)
+			next->traps[next->nr_traps++] = cur->traps[i];
+	if (in) {
+		if (vdev->nr_pending > VFIO_PCI_BPF_MAX_TRAPS - next->nr_traps) {
+			vpb_chain_free(next);
+			return ERR_PTR(-ENOSPC);
+		}
+		for (i = 0; i < vdev->nr_pending; i++)
+			next->traps[next->nr_traps++] = vdev->pending[i];
+	}
+	for (i = 0; i < next->len; i++)
+		next->hooks |= next->policy[i]->hooks;
+	return next;
+
+too_big:
+	vpb_chain_free(next);
+	return ERR_PTR(-E2BIG);
+}
+
+/*
+ * Make @next the device's chain (an empty one means none) and wait until
+ * no access still runs the previous one, which is returned to the caller
+ * to free or to keep for a rollback.
+ */
+struct vpb_chain *vpb_chain_publish(struct vpb_device *vdev, struct vpb_chain *next)
+{
+	struct vpb_chain *prev = vpb_chain_locked(vdev);
+	unsigned long hot = 0;
+	unsigned int i;
+
+	lockdep_assert_held(&vpb_lock);
+	if (next && !next->len) {
+		vpb_chain_free(next);
+		next = NULL;
+	}
+	if (next) {
+		hot = next->hooks;
+		for (i = 0; i < next->nr_traps; i++)
+			hot |= VPB_HOT_BAR(next->traps[i].bar);
+	}
+	rcu_assign_pointer(vdev->chain, next);
+	WRITE_ONCE(vdev->hot, hot);
+	synchronize_srcu(&vdev->srcu);
+	return prev;
+}
+
+static bool vpb_trap_same(const struct vpb_trap *a, const struct vpb_trap *b)
+{
+	return a->bar == b->bar && a->start == b->start && a->end == b->end;
+}
+
+/* Whether @owner's traps in @chain are exactly @traps, in any order. */
+bool vpb_traps_equal(struct vpb_chain *chain, struct vpb_policy *owner,
+		     const struct vpb_trap *traps, unsigned int n)
+{
+	unsigned long matched = 0;
+	unsigned int i, j, owned = 0;
+
+	BUILD_BUG_ON(VFIO_PCI_BPF_MAX_TRAPS > BITS_PER_LONG);
+	for (i = 0; chain && i < chain->nr_traps; i++) {
+		if (chain->traps[i].owner != owner)
+			continue;
+		owned++;
+		for (j = 0; j < n; j++) {
+			if (!(matched & BIT(j)) && vpb_trap_same(&chain->traps[i], &traps[j])) {
+				matched |= BIT(j);
+				break;
+			}
+		}
+	}
+	return owned == n && matched == (n ? GENMASK(n - 1, 0) : 0);
+}
