@@ -106,8 +106,15 @@ UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
 UNIT_DEPS_params := loader/params.c loader/bdf.c
 
-TEST_HELPERS := $(BUILD)/tests/attach-twice
-$(BUILD)/tests/attach-twice: tests/helpers/attach_twice.c $(LOADER_SRCS) $(wildcard loader/*.h)
+# The VFIO client's code without its main, for test programs that drive devices.
+VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/bdf.c
+
+TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race
+$(BUILD)/tests/vfio-race: tests/helpers/vfio_race.c $(VFIO_CLIENT_LIB) $(wildcard tools/vfio-client/*.h)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^) -lpthread
+$(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_SRCS) $(wildcard loader/*.h)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz

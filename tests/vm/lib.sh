@@ -40,7 +40,24 @@ check_eq() {
 	fi
 }
 
+# slab_live CACHE: objects in use in one of the module's slab caches.
+slab_live() { awk -v c="$1" '$1 == c { print $2 }' /proc/slabinfo; }
+module_idle() {
+	[ "$(slab_live vfio_pci_bpf_policy)" = 0 ] && [ "$(slab_live vfio_pci_bpf_chain)" = 0 ]
+}
+
+# finish: nothing a test attached may outlive it.  Once its pins are gone
+# the module holds no policy and no chain, and it unloads; destroying its
+# caches would report any object still allocated.
 finish() {
+	if lsmod | grep -q '^vfio_pci_bpf '; then
+		if eventually 30 module_idle; then
+			ok "no policy or chain left behind"
+		else
+			fail "no policy or chain left behind" "$(grep vfio_pci_bpf_ /proc/slabinfo | awk '{print $1, $2}' | tr '\n' ' ')"
+		fi
+		check "module unloads" unload_module
+	fi
 	rm -rf "$SCRATCH"
 	[ "$FAILURES" = 0 ]
 	exit $?

@@ -4,7 +4,13 @@
 #
 # usage: run.sh [--shell] [--] COMMAND...
 # env:   KVER (test kernel), VM_ACCEL (default tcg), VM_MEM, VM_SMP,
-#        VM_TIMEOUT (seconds), BUILD (build folder), VM_KEEP (keep results)
+#        VM_TIMEOUT (seconds), BUILD (build folder), VM_KEEP (keep results),
+#        VM_APPEND (more kernel parameters), VM_QEMU_ARGS (more QEMU options)
+#
+# The guest boots with the memory and hang detectors Debian's kernel has
+# (see DEBUG_APPEND); a hang or an allocator report panics it, with every
+# CPU's stack on the console.  If it still has not finished by VM_TIMEOUT,
+# it gets an NMI, which panics it the same way, and the run fails.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -13,7 +19,15 @@ KVER=${KVER:-$(cat "$BUILD/kver" 2>/dev/null || true)}
 VM_ACCEL=${VM_ACCEL:-tcg}
 VM_MEM=${VM_MEM:-2G}
 VM_SMP=${VM_SMP:-2}
-VM_TIMEOUT=${VM_TIMEOUT:-600}
+VM_TIMEOUT=${VM_TIMEOUT:-420}
+# slub_debug: red zones, poisoning and sanity checks on every slab; kfence
+# samples often; freed pages are poisoned; an oops, a WARN, a task blocked
+# for a minute, a soft lockup or an RCU stall panics instead of leaving a
+# hung or half-broken guest.
+DEBUG_APPEND="slub_debug=FZPU kfence.sample_interval=5 init_on_free=1 page_poison=1
+ oops=panic panic_on_warn=1
+ hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60 softlockup_panic=1
+ sysctl.kernel.panic_on_rcu_stall=1 unknown_nmi_panic=1 panic_print=0x41"
 
 if [ -z "$KVER" ] || [ ! -e "/boot/vmlinuz-$KVER" ]; then
 	echo "run.sh: no test kernel '/boot/vmlinuz-$KVER' (run 'make deps')" >&2
@@ -67,7 +81,7 @@ qemu_args=(
 	-machine q35,accel="$VM_ACCEL" -cpu max -smp "$VM_SMP" -m "$VM_MEM"
 	-device intel-iommu,intremap=on
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 vmtest.init=$here/guest-init.sh"
+	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $(echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh"
 	-nographic -no-reboot -nodefaults -serial stdio
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
@@ -75,7 +89,10 @@ qemu_args=(
 	-device edu,addr=0x10 -device edu,addr=0x11
 	-device pcie-root-port,id=rp0,chassis=1,addr=0x1c
 	-device igb,bus=rp0,netdev=nic0 -netdev user,id=nic0,restrict=on
+	-qmp "unix:$results/qmp.sock,server=on,wait=off"
 )
+# shellcheck disable=SC2206
+[ -n "${VM_QEMU_ARGS:-}" ] && qemu_args+=($VM_QEMU_ARGS)
 
 # One VM at a time: the machine has two cores and TCG wants both.
 exec 9>"$BUILD/vm/lock"
@@ -88,15 +105,31 @@ fi
 
 console=$results/console
 set +e
-timeout --foreground "$VM_TIMEOUT" qemu-system-x86_64 "${qemu_args[@]}" \
-	</dev/null >"$console" 2>&1
+qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$console" 2>&1 &
+qemu=$!
+hung=
+deadline=$((SECONDS + VM_TIMEOUT))
+while kill -0 "$qemu" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
+	sleep 1
+done
+if kill -0 "$qemu" 2>/dev/null; then
+	# Still running: make the guest panic and print its stacks, then stop it.
+	hung=1
+	timeout 10 python3 "$here/qmp.py" "$results/qmp.sock" inject-nmi >/dev/null 2>&1
+	for _ in $(seq 30); do kill -0 "$qemu" 2>/dev/null || break; sleep 1; done
+	kill -9 "$qemu" 2>/dev/null
+fi
+wait "$qemu"
 qemu_rc=$?
 set -e
 
 rc=$(cat "$results/rc" 2>/dev/null || echo "")
 problem=
-if [ -z "$rc" ]; then
-	problem="the guest did not finish (qemu exit $qemu_rc)"
+if [ -n "$hung" ]; then
+	problem="the guest was still running after ${VM_TIMEOUT} s; it got an NMI (stacks in the console)"
+	rc=1
+elif [ -z "$rc" ]; then
+	problem="the guest did not finish (qemu exit $qemu_rc; a panic shows in the console)"
 	rc=1
 elif ! "$here/dmesg-check.sh" "$results/dmesg" "$results/dmesg-allow"; then
 	problem="the guest dmesg shows a problem the test did not expect"
@@ -105,6 +138,13 @@ fi
 cat "$results/output" 2>/dev/null || true
 if [ "$rc" != 0 ]; then
 	echo "vmtest: FAILED (exit $rc)${problem:+: $problem}" >&2
+	# The first kernel report, where the trouble started, then the end.
+	first=$(grep -n -E "$("$here/dmesg-check.sh" --patterns)" "$console" |
+		grep -v -E 'ommand line:' | head -n1 | cut -d: -f1)
+	if [ -n "$first" ]; then
+		echo "----- console from the first kernel report (line $first) -----" >&2
+		sed -n "$((first > 5 ? first - 5 : 1)),$((first + 60))p" "$console" >&2
+	fi
 	echo "----- console tail -----" >&2
 	tail -n 40 "$console" >&2
 	if [ -e "$results/dmesg" ]; then

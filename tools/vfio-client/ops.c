@@ -82,6 +82,16 @@ static int do_access(struct vc_dev *dev, const char *op, uint64_t *a, uint64_t *
 		*val = 0;
 		return ioctl(dev->device, VFIO_DEVICE_RESET) ? -errno : 0;
 	}
+	if (!strcmp(op, "feature-probe") || !strcmp(op, "feature-set")) {
+		uint32_t how = !strcmp(op, "feature-set")
+				       ? VFIO_DEVICE_FEATURE_SET
+				       : VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET;
+		struct vfio_device_feature feature = { .argsz = sizeof(feature),
+						       .flags = (uint32_t)a[0] | how };
+
+		*val = 0;
+		return ioctl(dev->device, VFIO_DEVICE_FEATURE, &feature) ? -errno : 0;
+	}
 	if (!strcmp(op, "get-info")) {
 		struct vfio_device_info info = { .argsz = sizeof(info) };
 
@@ -138,9 +148,10 @@ static int arity(const char *op)
 		const char *name;
 		int args;
 	} table[] = {
-		{ "cfg-read", 2 },  { "cfg-write", 3 }, { "bar-read", 3 },
-		{ "bar-write", 4 }, { "mmap-read", 3 }, { "mmap", 3 },
-		{ "sparse", 1 },    { "get-info", 0 },	{ "reset", 0 },
+		{ "cfg-read", 2 },	{ "cfg-write", 3 },   { "bar-read", 3 },
+		{ "bar-write", 4 },	{ "mmap-read", 3 },   { "mmap", 3 },
+		{ "sparse", 1 },	{ "get-info", 0 },    { "reset", 0 },
+		{ "feature-probe", 1 }, { "feature-set", 1 },
 	};
 	size_t i;
 
