@@ -109,8 +109,8 @@ UNIT_DEPS_params := loader/params.c loader/bdf.c
 # The VFIO client's code without its main, for test programs that drive devices.
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/bdf.c
 
-TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race
-$(BUILD)/tests/vfio-race: tests/helpers/vfio_race.c $(VFIO_CLIENT_LIB) $(wildcard tools/vfio-client/*.h)
+TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tests/vfio-fuzz
+$(BUILD)/tests/vfio-%: tests/helpers/vfio_%.c $(VFIO_CLIENT_LIB) $(wildcard tools/vfio-client/*.h)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^) -lpthread

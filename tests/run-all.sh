@@ -81,8 +81,12 @@ if [ ${#vm_tests[@]} = 0 ]; then
 		vm_tests+=("$(basename "$t" .sh | sed 's/^t-//')")
 	done
 fi
+# A test states what its VM needs in "# vm-env: VAR=value ..." lines.
+vm_env() { sed -n 's/^# vm-env: //p' "$here/vm/t-$1.sh"; }
 for name in "${vm_tests[@]}"; do
-	run_checks "vm/$name" env BUILD="$BUILD" "$here/vm/run.sh" -- bash "$here/vm/t-$name.sh"
+	# shellcheck disable=SC2046
+	run_checks "vm/$name" env BUILD="$BUILD" $(vm_env "$name") "$here/vm/run.sh" -- \
+		bash "$here/vm/t-$name.sh"
 done
 
 echo "logs: $logs"

@@ -3,9 +3,13 @@
 # read-only, run one command inside as root and return its exit status.
 #
 # usage: run.sh [--shell] [--] COMMAND...
-# env:   KVER (test kernel), VM_ACCEL (default tcg), VM_MEM, VM_SMP,
+# env:   KVER (test kernel), VM_ACCEL (default tcg), VM_ACCEL_OPTS (e.g.
+#        thread=single), VM_MEM, VM_SMP,
 #        VM_TIMEOUT (seconds), BUILD (build folder), VM_KEEP (keep results),
-#        VM_APPEND (more kernel parameters), VM_QEMU_ARGS (more QEMU options)
+#        VM_APPEND (more kernel parameters), VM_QEMU_ARGS (more QEMU options),
+#        VM_ENV (host variables passed to the command; default FUZZ_SECONDS
+#        FUZZ_SEED VERBOSE), VM_QEMU_WRAPPER (e.g. "gdb -batch -ex run -ex bt
+#        --args" to see where QEMU itself fails)
 #
 # The guest boots with the memory and hang detectors Debian's kernel has
 # (see DEBUG_APPEND); a hang or an allocator report panics it, with every
@@ -55,10 +59,15 @@ fi
 results=$(mktemp -d "$BUILD/vm/run.XXXXXX")
 cleanup() { [ -n "${VM_KEEP:-}" ] || rm -rf "$results"; }
 trap cleanup EXIT
+# Settings a test takes from the host's environment (VM_ENV names them).
+forward=()
+for v in ${VM_ENV:-FUZZ_SECONDS FUZZ_SEED VERBOSE}; do
+	[ -n "${!v:-}" ] && forward+=("$v=${!v}")
+done
 if [ "$shell" = 1 ]; then
 	echo --shell >"$results/cmd"
 else
-	printf '%q ' "$@" >"$results/cmd"
+	printf '%q ' ${forward[@]+env "${forward[@]}"} "$@" >"$results/cmd"
 fi
 pwd >"$results/cwd"
 realpath -m "$BUILD" >"$results/build"
@@ -78,7 +87,8 @@ case "$(realpath -m "$BUILD")/" in
 esac
 
 qemu_args=(
-	-machine q35,accel="$VM_ACCEL" -cpu max -smp "$VM_SMP" -m "$VM_MEM"
+	-machine q35 -accel "$VM_ACCEL${VM_ACCEL_OPTS:+,$VM_ACCEL_OPTS}"
+	-cpu max -smp "$VM_SMP" -m "$VM_MEM"
 	-device intel-iommu,intremap=on
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
 	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $(echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh"
@@ -105,7 +115,8 @@ fi
 
 console=$results/console
 set +e
-qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$console" 2>&1 &
+# shellcheck disable=SC2086
+${VM_QEMU_WRAPPER:-} qemu-system-x86_64 "${qemu_args[@]}" </dev/null >"$console" 2>&1 &
 qemu=$!
 hung=
 deadline=$((SECONDS + VM_TIMEOUT))

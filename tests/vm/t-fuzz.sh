@@ -1,0 +1,134 @@
+#!/bin/bash
+# Randomized stress: VMM processes (vfio-fuzz, three threads each) hammer
+# two edu devices and an igb VF with random config, BAR, mmap and ioctl
+# requests, while policies with random verdicts (chaos), and the shipped
+# ones with random parameters, attach, detach and hot-swap, devices unbind
+# and rebind, and VMM processes are killed in the middle of an access.
+# Nothing may crash, warn or leak (the harness checks dmesg, finish checks
+# the module's slab caches and unloads it), and every failed request must
+# fail with a documented errno.
+#   FUZZ_SECONDS (default 60) how long; FUZZ_SEED (default: random) replays a run.
+# The guest's two vCPUs share one TCG thread: with a thread each, QEMU 10
+# itself trips over BARs switched on and off under it (an assertion in
+# iotlb_to_section), which the fuzzers' config writes do all the time.
+# vm-env: VM_ACCEL_OPTS=thread=single
+. "$(dirname "$0")/lib.sh"
+FUZZ=$BUILD/tests/vfio-fuzz
+SECONDS_TOTAL=${FUZZ_SECONDS:-60}
+SEED=${FUZZ_SEED:-$(od -An -tu2 -N2 /dev/urandom | tr -d ' ')}
+RANDOM=$SEED
+echo "    seed $SEED (FUZZ_SEED=$SEED replays the policy actions), $SECONDS_TOTAL s"
+
+check "module loads" load_module
+check "bind edu0" bind "$EDU0" vfio-pci-bpf
+check "bind edu1" bind "$EDU1" vfio-pci-bpf
+create_vfs 1
+VF=$(vf_list | head -n1)
+check "bind the VF" bind "$VF" vfio-pci-bpf
+DEVICES=("$EDU0" "$EDU1" "$VF")
+end=$((SECONDS + SECONDS_TOTAL))
+
+# One VMM per device, started again whenever it exits or is killed; its
+# results are appended to $SCRATCH/fuzz.<device>.
+vmm_loop() {
+	local bdf=$1 n=0
+	while [ "$SECONDS" -lt "$end" ]; do
+		n=$((n + 1))
+		"$FUZZ" "$bdf" $((end - SECONDS > 0 ? end - SECONDS : 1)) 3 "$SEED$n" \
+			>>"$SCRATCH/fuzz.$bdf" 2>/dev/null &
+		echo $! >"$SCRATCH/pid.$bdf"
+		wait $! 2>/dev/null
+		[ -e "/sys/bus/pci/devices/$bdf/driver" ] || sleep 0.2
+	done
+}
+loops=()
+for d in "${DEVICES[@]}"; do
+	vmm_loop "$d" &
+	loops+=($!)
+done
+
+declare -A tally
+act() { tally[$1]=$((${tally[$1]:-0} + 1)); }
+pins=()
+policy_args() {
+	case $((RANDOM % 5)) in
+	0) echo "$POLICIES/trace.bpf.o" ;;
+	1) echo "$POLICIES/cfg_guard.bpf.o --set vendor_id=$((RANDOM)) --set hide_cap_id=$((RANDOM % 20)) --set deny_write_offsets=$((RANDOM % 64)) --set deny_write_count=1" ;;
+	2) echo "$POLICIES/bar_trap.bpf.o --set trap_offset=$(((RANDOM % 16) * 256)) --set trap_len=$((RANDOM % 4096 + 1)) --set emulate_offset=$(((RANDOM % 64) * 4))" ;;
+	*) echo "$TEST_POLICIES/chaos.bpf.o" ;;
+	esac
+}
+target_args() {
+	local d=${DEVICES[$((RANDOM % 3))]}
+	case $((RANDOM % 3)) in
+	0) echo "--vendor 0x1234 --device 0x11e8" ;;
+	*) echo "--target $d" ;;
+	esac
+}
+while [ "$SECONDS" -lt "$end" ]; do
+	case $((RANDOM % 10)) in
+	0 | 1 | 2)
+		pin=/sys/fs/bpf/fz$RANDOM
+		# shellcheck disable=SC2046
+		if "$CTL" attach $(policy_args) $(target_args) --priority $((RANDOM % 7 - 3)) \
+			--name "${pin##*/}" --pin "$pin" >/dev/null 2>&1; then
+			act attached
+			pins+=("$pin")
+		else
+			act "attach refused"
+		fi
+		;;
+	3 | 4)
+		if [ ${#pins[@]} -gt 0 ]; then
+			i=$((RANDOM % ${#pins[@]}))
+			rm -f "${pins[$i]}"
+			pins=("${pins[@]:0:$i}" "${pins[@]:$((i + 1))}")
+			act detached
+		fi
+		;;
+	5 | 6)
+		if [ ${#pins[@]} -gt 0 ]; then
+			pin=${pins[$((RANDOM % ${#pins[@]}))]}
+			# shellcheck disable=SC2046
+			if "$CTL" swap "$pin" $(policy_args) --name "${pin##*/}" >/dev/null 2>&1; then
+				act swapped
+			else
+				act "swap refused"
+			fi
+		fi
+		;;
+	7)
+		d=${DEVICES[$((RANDOM % 3))]}
+		unbind "$d" &
+		unbinder=$!
+		# The unbind waits for the VMM: kill it mid-access.
+		kill -9 "$(cat "$SCRATCH/pid.$d" 2>/dev/null)" 2>/dev/null
+		wait "$unbinder"
+		bind "$d" vfio-pci-bpf && act "unbound and rebound" || act "rebind failed"
+		;;
+	*)
+		d=${DEVICES[$((RANDOM % 3))]}
+		kill -9 "$(cat "$SCRATCH/pid.$d" 2>/dev/null)" 2>/dev/null && act "VMMs killed"
+		;;
+	esac
+done
+for l in "${loops[@]}"; do wait "$l"; done
+for d in "${DEVICES[@]}"; do kill -9 "$(cat "$SCRATCH/pid.$d")" 2>/dev/null; done
+rm -f /sys/fs/bpf/fz*
+wait_links_below 1
+
+summary=""
+for k in "${!tally[@]}"; do summary+="${summary:+, }${tally[$k]} $k"; done
+echo "    policy actions: $summary"
+cat "$SCRATCH"/fuzz.* | awk '/^fuzz /{ops += $2; failed += $4; unexpected += $6}
+	END {printf "    VMM requests: %d, %d failed with documented errnos, %d unexpected\n", ops, failed - unexpected, unexpected}'
+check "the VMMs made requests" test "$(cat "$SCRATCH"/fuzz.* | awk '/^fuzz /{n += $2} END{print n + 0}')" -gt 0
+check_eq "every failed request failed with a documented errno" "" \
+	"$(grep -h '^unexpected' "$SCRATCH"/fuzz.* | sort | uniq -c | head -n 20)"
+check "policies attached and detached" test "${tally[attached]:-0}" -gt 0
+check "devices unbound and rebound under load" test "${tally[unbound and rebound]:-0}" -gt 0
+check_eq "every device is bound again" "vfio-pci-bpf vfio-pci-bpf vfio-pci-bpf" \
+	"$(for d in "${DEVICES[@]}"; do driver_of "$d"; done | paste -sd' ')"
+unbind "$VF"
+echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
+finish
