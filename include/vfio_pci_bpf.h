@@ -64,13 +64,15 @@ enum vfio_pci_bpf_verdict {
 #define VFIO_PCI_BPF_MAX_ERRNO 4095
 
 /*
- * One config-space or BAR access.  Only `value` is writable by a policy:
- * config_read may rewrite what the user sees, bar_read may supply it,
- * bar_write may rewrite what reaches the hardware.
+ * One config-space or BAR access, a kernel copy: the VMM's memory is never
+ * read twice.  Only `value` is writable by a policy: config_read may
+ * replace bytes of what the VMM reads (it starts as the device's register),
+ * bar_read may supply it, config_write and bar_write may rewrite what is
+ * written.
  */
 struct vfio_pci_bpf_access {
 	__u64 offset; /* within config space, or within the BAR */
-	__u64 value; /* data read or to be written, in CPU order */
+	__u64 value; /* the access's `size` bytes as a little-endian number */
 	__u32 size; /* 1, 2, 4 or 8 bytes */
 	__u32 bar; /* BAR index for bar_* hooks; 0xff for config space */
 };
@@ -199,7 +201,7 @@ extern int vfio_pci_bpf_trap_bar(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 
 				 __u64 len) __ksym;
 extern int vfio_pci_bpf_untrap_bar(struct vfio_pci_bpf_dev *dev, __u32 bar) __ksym;
 
-/* Declares a hook program: VFIO_PCI_BPF_HOOK(name, config_read, dev, acc). */
+/* Declares a hook program: VFIO_PCI_BPF_PROG(name, config_read, dev, acc). */
 #define VFIO_PCI_BPF_PROG(fn, hook, ...)                                       \
 	SEC("struct_ops/" #hook) int BPF_PROG(fn, ##__VA_ARGS__)
 #define VFIO_PCI_BPF_PROG_SLEEPABLE(fn, hook, ...)                             \

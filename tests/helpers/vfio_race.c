@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 
 #include "bdf.h"
@@ -44,6 +46,8 @@ static void usage(void)
 		"mmap\n"
 		"  open-close N              open the device, read BAR0's first dword, close; N "
 		"times\n"
+		"  bounce-attack OFF VALUE   a config write, then every way to change or drop the\n"
+		"                            page the module handed vfio-pci-core the value in\n"
 		"  script OP ARGS...         run vfio-client ops in one session; the op 'wait'\n"
 		"                            prints 'holding' and waits for SIGUSR1\n");
 	exit(2);
@@ -302,6 +306,59 @@ static int open_close(const struct vc_bdf *bdf, uint64_t n)
 	return 0;
 }
 
+/* The module's bounce page in this process, from /proc/self/maps. */
+static int find_bounce(uintptr_t *start, char *perms)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, "/vfio-pci-bpf") &&
+			sscanf(line, "%" SCNxPTR "-%*x %4s", start, perms) == 2;
+	if (f)
+		fclose(f);
+	return found ? 0 : -ENOENT;
+}
+
+static void attempt(const char *what, int ret)
+{
+	printf("%s: %s\n", what, ret ? vc_errname(ret) : "allowed");
+}
+
+static int bounce_attack(struct vc_dev *dev, uint64_t off, uint64_t value)
+{
+	uint8_t byte = (uint8_t)value;
+	uintptr_t start;
+	char perms[5];
+	void *p;
+	int fd;
+
+	attempt("config write", vc_cfg_write(dev, off, &byte, 1));
+	if (find_bounce(&start, perms)) {
+		printf("no bounce page mapped\n");
+		return 1;
+	}
+	printf("mapped %s\n", perms);
+	attempt("mprotect writable",
+		mprotect((void *)start, 4096, PROT_READ | PROT_WRITE) ? -errno : 0);
+	attempt("munmap", munmap((void *)start, 4096) ? -errno : 0);
+	p = mmap((void *)start, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	attempt("mmap over it", p == MAP_FAILED ? -errno : 0);
+	p = mremap((void *)start, 4096, 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (void *)(start + (1UL << 30)));
+	attempt("mremap", p == MAP_FAILED ? -errno : 0);
+	fd = open("/proc/self/mem", O_RDWR);
+	attempt("write through /proc/self/mem", fd < 0					  ? -errno
+						: pwrite(fd, &byte, 1, (off_t)start) == 1 ? 0
+											  : -errno);
+	if (fd >= 0)
+		close(fd);
+	attempt("config write again", vc_cfg_write(dev, off, &byte, 1));
+	return 0;
+}
+
 static int script(struct vc_dev *dev, int argc, char **argv)
 {
 	sigset_t set;
@@ -356,6 +413,8 @@ int main(int argc, char **argv)
 		ret = deny_read(&dev, num(argv[3]), num(argv[4]));
 	else if (!strcmp(mode, "ioeventfd") && argc == 7)
 		ret = race_ioeventfd(&dev, num(argv[3]), num(argv[4]), num(argv[5]), num(argv[6]));
+	else if (!strcmp(mode, "bounce-attack") && argc == 5)
+		ret = bounce_attack(&dev, num(argv[3]), num(argv[4]));
 	else if (!strcmp(mode, "script") && argc > 3)
 		ret = script(&dev, argc - 3, argv + 3);
 	else

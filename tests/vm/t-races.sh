@@ -25,6 +25,17 @@ check "writes from a buffer another thread flips to the denied value saw both va
 	grep -qE "^writes $N denied [1-9][0-9]* failed 0 " <<<"$out"
 check "...and the denied value never reached the register" grep -q ' landed 0$' <<<"$out"
 
+# The page the module hands vfio-pci-core the value in cannot be changed.
+out=$("$RACE" "$EDU0" bounce-attack 0xc 0x10)
+check_eq "the config write went through the module's page" "config write: allowed" \
+	"$(sed -n 1p <<<"$out")"
+check "...mapped read-only in the VMM ($(sed -n 2p <<<"$out"))" grep -qE '^mapped r--[sp]$' <<<"$out"
+for what in "mprotect writable" munmap "mmap over it" mremap "write through /proc/self/mem"; do
+	check "...which refuses: $what ($(grep "^$what:" <<<"$out" | cut -d' ' -f2-))" \
+		grep -qE "^$what: E" <<<"$out"
+done
+check_eq "...and keeps working" "config write again: allowed" "$(tail -n1 <<<"$out")"
+
 # --- config read: replaced bytes never reach the VMM's buffer ----------------
 check_eq "the policy presents its vendor ID" 0xaaaa "$(op "$EDU0" cfg-read 0 2)"
 out=$("$RACE" "$EDU0" read-watch 0 2 0x1234 $N)
