@@ -28,6 +28,8 @@ say = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))'
 endif
 
 TOOLS := vfio-client vfio-bpfctl vfio-bench
+# bpftool with the fix for module struct_ops types, built by 'make deps'.
+BPFTOOL := $(BUILD)/tools/bpftool
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
@@ -77,7 +79,10 @@ $(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c include/vfio_pci_bpf.h
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # --- userspace tools -----------------------------------------------------
-tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS))
+tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(BPFTOOL)
+$(BPFTOOL): tools/bpftool/build.sh $(wildcard tools/bpftool/*.patch)
+	$(call say,CP,$@)
+	$(Q)tools/bpftool/build.sh --cached $@
 $(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h) loader/bdf.c loader/bdf.h
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
@@ -163,6 +168,7 @@ install: all
 	install -m 0755 $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/
 	install -m 0644 include/vfio_pci_bpf.h $(DESTDIR)$(PREFIX)/include/
+	install -D -m 0755 $(BPFTOOL) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/bin/bpftool
 
 clean:
 	rm -rf $(BUILD)

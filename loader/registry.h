@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The vfio_pci_bpf_ops policies registered in the kernel, found among all
- * struct_ops maps through the module's BTF (bpftool 7.5 cannot name
- * module-defined struct_ops types).
+ * struct_ops maps through the module's BTF (released bpftools cannot name
+ * module-defined struct_ops types; see tools/bpftool).
  */
 #ifndef VPB_REGISTRY_H
 #define VPB_REGISTRY_H

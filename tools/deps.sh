@@ -3,7 +3,8 @@
 # bookworm-backports.  Idempotent: when all is present it only checks.
 #
 # KVER selects the test kernel (default: the newest 6.12.x+deb12-amd64
-# whose image and headers are both available).
+# whose image and headers are both available).  It also builds, once per
+# machine, the patched bpftool (tools/bpftool/build.sh).
 set -euo pipefail
 
 BACKPORTS_LIST=/etc/apt/sources.list.d/vfio-pci-bpf-backports.sources
@@ -11,7 +12,8 @@ BACKPORTS_LIST=/etc/apt/sources.list.d/vfio-pci-bpf-backports.sources
 BASE_PKGS=(make gcc clang-19 libelf-dev zlib1g-dev pkg-config pahole
 	busybox-static cpio xz-utils kmod pciutils libcmocka-dev libjson-c-dev
 	libudev-dev socat python3 util-linux)
-BACKPORT_PKGS=(qemu-system-x86 libbpf-dev bpftool)
+# bpftool is not among them: the project builds its own (tools/bpftool).
+BACKPORT_PKGS=(qemu-system-x86 libbpf-dev)
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 
@@ -117,13 +119,11 @@ version_at_least() { dpkg --compare-versions "$1" ge "$2"; }
 installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
 backports_current() {
-	local q l b
+	local q l
 	q=$(installed_version qemu-system-x86)
 	l=$(installed_version libbpf-dev)
-	b=$(installed_version bpftool)
 	[ -n "$q" ] && version_at_least "$q" 1:10 &&
-		[ -n "$l" ] && version_at_least "$l" 1:1.4 &&
-		[ -n "$b" ] && version_at_least "$b" 7.5
+		[ -n "$l" ] && version_at_least "$l" 1:1.4
 }
 
 main() {
@@ -165,9 +165,10 @@ main() {
 		apt_install -t bookworm-backports "${BACKPORT_PKGS[@]}"
 	fi
 	if ! backports_current; then
-		log "qemu-system-x86 >= 10, libbpf-dev >= 1.4 and bpftool >= 7.5 are required"
+		log "qemu-system-x86 >= 10 and libbpf-dev >= 1.4 are required"
 		exit 1
 	fi
+	"$(dirname "$0")/bpftool/build.sh" >&2
 	echo "$kver"
 }
 

@@ -24,7 +24,7 @@ else
 	sed 's/^/    /' "$out/errors"
 	exit 1
 fi
-if bpftool btf dump file "$out/example.bpf.o" 2>/dev/null | grep -q "'vfio_pci_bpf_ops'"; then
+if "$BUILD/tools/bpftool" btf dump file "$out/example.bpf.o" 2>/dev/null | grep -q "'vfio_pci_bpf_ops'"; then
 	echo "ok docs example carries a vfio_pci_bpf_ops struct_ops"
 else
 	echo "FAIL docs example carries a vfio_pci_bpf_ops struct_ops"

@@ -11,10 +11,11 @@ check "bind edu1" bind "$EDU1" vfio-pci-bpf
 bpftool_register "$POLICIES/trace.bpf.o" /sys/fs/bpf/trace
 check_eq "trace attached to edu0 by bpftool alone" trace "$(policies_of "$EDU0")"
 check_eq "trace attached to edu1 by bpftool alone" trace "$(policies_of "$EDU1")"
-check "bpftool lists the struct_ops map" sh -c "bpftool map show | grep -q 'struct_ops  name trace'"
-check "bpftool lists the struct_ops link" sh -c "bpftool link show | grep -q struct_ops"
-# bpftool 7.5's struct_ops list/dump crash on module types; vfio-bpfctl
-# reads the same maps through the module's BTF.
+check "bpftool lists the struct_ops map" sh -c "$BPFTOOL map show | grep -q 'struct_ops  name trace'"
+check "bpftool lists the struct_ops link" sh -c "$BPFTOOL link show | grep -q struct_ops"
+check "bpftool struct_ops list names the module's type" sh -c \
+	"$BPFTOOL struct_ops list | grep -qE '^[0-9]+: trace +vfio_pci_bpf_ops'"
+# vfio-bpfctl reads the same maps through the module's BTF.
 "$CTL" policies >"$SCRATCH/policies"
 check "vfio-bpfctl policies lists trace with every hook it implements" grep -qE \
 	"^[0-9]+ +trace +- +0000:0000 +0 +attach=[0-9]+,open=[0-9]+,close=[0-9]+,ioctl=[0-9]+,config_read=[0-9]+,config_write=[0-9]+,bar_read=[0-9]+,bar_write=[0-9]+$" \
@@ -29,7 +30,7 @@ delta() {
 	echo $(($(counter "$bdf" "$name") - before))
 }
 trace_count() { # trace_count HOOK OFFSET: the policy's own count for edu0
-	bpftool -j map dump name trace_counts | python3 -c "
+	"$BPFTOOL" -j map dump name trace_counts | python3 -c "
 import json, sys
 for e in json.load(sys.stdin):
     k = e['formatted']['key'] if 'formatted' in e else None

@@ -311,7 +311,7 @@ static int print_registered(const struct vpb_registered *r, void *ctx)
 	return 0;
 }
 
-/* What bpftool 7.5 cannot show for module struct_ops: every policy. */
+/* Every registered policy, read through the module's BTF with any bpftool. */
 static int cmd_policies(int argc, char **argv)
 {
 	int ret;
