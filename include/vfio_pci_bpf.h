@@ -3,7 +3,10 @@
  * vfio-pci-bpf policy ABI: the one header shared by the kernel module, BPF
  * policies and userspace.  A policy is written against this file alone.
  *
- * Build a policy with:  clang -target bpf -I include ... policy.bpf.c
+ * Build a policy with (docs/writing-a-policy.md walks through one):
+ *   clang-19 -g -O2 -target bpf -D__TARGET_ARCH_x86 -I <this folder> \
+ *     -I /usr/include/$(gcc -dumpmachine) -c policy.bpf.c -o policy.bpf.o
+ * and take errno constants from <asm-generic/errno.h>.
  */
 #ifndef VFIO_PCI_BPF_H
 #define VFIO_PCI_BPF_H

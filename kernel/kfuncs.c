@@ -4,6 +4,8 @@
  * only (KF_TRUSTED_ARGS: the pointer is the one the hook was given), checks
  * bounds and alignment first, and never hands BPF an address.
  */
+#define pr_fmt(fmt) "vfio_pci_bpf: " fmt
+
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/btf_ids.h>
@@ -113,9 +115,13 @@ static int vpb_kfunc_filter(const struct bpf_prog *prog, u32 kfunc_id)
 	    prog->aux->attach_btf != vpb_btf ||
 	    prog->aux->attach_btf_id != vpb_ops_type_id)
 		return -EACCES;
+	/* The verifier only says "not allowed"; the log says why. */
 	if ((kfunc_id == vpb_trap_kfunc_ids[0] || kfunc_id == vpb_trap_kfunc_ids[1]) &&
-	    prog->expected_attach_type != VPB_ATTACH_MEMBER)
+	    prog->expected_attach_type != VPB_ATTACH_MEMBER) {
+		pr_info_ratelimited("program %s: vfio_pci_bpf_trap_bar and vfio_pci_bpf_untrap_bar may be called from attach only\n",
+				    prog->aux->name);
 		return -EACCES;
+	}
 	return 0;
 }
 

@@ -20,8 +20,12 @@ static struct btf *vpb_btf;
 BTF_ID_LIST(vpb_type_ids)
 BTF_ID(struct, vfio_pci_bpf_ops)
 BTF_ID(struct, vfio_pci_bpf_access)
+BTF_ID(struct, vfio_pci_bpf_dev)
+BTF_ID(struct, vfio_pci_bpf_ioctl)
 #define vpb_ops_type_id (vpb_type_ids[0])
 #define vpb_access_type_id (vpb_type_ids[1])
+#define vpb_dev_type_id (vpb_type_ids[2])
+#define vpb_ioctl_type_id (vpb_type_ids[3])
 
 static const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS] = VFIO_PCI_BPF_HOOK_OFFSETS;
 
@@ -58,6 +62,19 @@ static bool vpb_is_valid_access(int off, int size, enum bpf_access_type type,
 	return bpf_tracing_btf_ctx_access(off, size, type, prog, info);
 }
 
+static const char *vpb_struct_name(const struct bpf_reg_state *reg)
+{
+	if (reg->btf != vpb_btf)
+		return "(a kernel struct)";
+	if (reg->btf_id == vpb_access_type_id)
+		return "vfio_pci_bpf_access";
+	if (reg->btf_id == vpb_dev_type_id)
+		return "vfio_pci_bpf_dev";
+	if (reg->btf_id == vpb_ioctl_type_id)
+		return "vfio_pci_bpf_ioctl";
+	return "(a vfio_pci_bpf struct)";
+}
+
 /* The one writable field: the value of an access. */
 static int vpb_btf_struct_access(struct bpf_verifier_log *log,
 				 const struct bpf_reg_state *reg, int off, int size)
@@ -66,8 +83,8 @@ static int vpb_btf_struct_access(struct bpf_verifier_log *log,
 	    off >= offsetof(struct vfio_pci_bpf_access, value) &&
 	    off + size <= offsetofend(struct vfio_pci_bpf_access, value))
 		return NOT_INIT;
-	bpf_log(log, "vfio_pci_bpf: only vfio_pci_bpf_access.value is writable (write at offset %d size %d)\n",
-		off, size);
+	bpf_log(log, "vfio_pci_bpf: struct %s is read-only (write at offset %d size %d); the one writable field is vfio_pci_bpf_access.value\n",
+		vpb_struct_name(reg), off, size);
 	return -EACCES;
 }
 
@@ -84,8 +101,12 @@ static int vpb_check_member(const struct btf_type *t, const struct btf_member *m
 
 	if (hook < 0)
 		return -EINVAL;
-	if (prog->sleepable && !(VPB_SLEEPABLE_HOOKS & BIT(hook)))
+	/* The verifier only says "unsupported member"; the log says why. */
+	if (prog->sleepable && !(VPB_SLEEPABLE_HOOKS & BIT(hook))) {
+		pr_info_ratelimited("program %s: %s cannot be sleepable (only attach, detach, open, close and ioctl may sleep)\n",
+				    prog->aux->name, vpb_hook_names[hook]);
 		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -9,7 +9,7 @@
 
 #include "vpb.h"
 
-static const char *const vpb_hook_names[VFIO_PCI_BPF_NR_HOOKS] = { VFIO_PCI_BPF_HOOK_NAMES };
+const char *const vpb_hook_names[VFIO_PCI_BPF_NR_HOOKS] = { VFIO_PCI_BPF_HOOK_NAMES };
 static const char *const vpb_stat_names[VPB_NR_STATS] = { VFIO_PCI_BPF_STAT_NAMES };
 
 static struct vpb_device *vpb_from_dev(struct device *dev)

@@ -217,6 +217,7 @@ void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id);
 #define VPB_ATTACH_MEMBER 0
 
 /* sysfs.c */
+extern const char *const vpb_hook_names[VFIO_PCI_BPF_NR_HOOKS];
 extern const struct attribute_group *vpb_dev_groups[];
 
 #endif /* VPB_H */

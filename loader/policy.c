@@ -54,13 +54,17 @@ static bool vpb_log_noise(const char *line, size_t len)
 		"libbpf: failed to load BPF skeleton",
 		"cur state:",
 		"old state:",
-		"; ",
+		"func '",
 	};
 	size_t i;
 
-	/* Instruction dumps: "12: (85) call ..." */
-	if (!len || (isdigit((unsigned char)line[0]) && strstr(line, ": (") &&
-		     strstr(line, ": (") < line + len))
+	/* Source lines the verifier quotes: "; dev->vendor = 0x8086; @ x.c:15" */
+	if (len >= 2 && line[0] == ';' && line[1] == ' ')
+		return true;
+	/* Instruction dumps "12: (85) call ..." and register states "1: R1_w=..." */
+	if (!len || (isdigit((unsigned char)line[0]) &&
+		     ((strstr(line, ": (") && strstr(line, ": (") < line + len) ||
+		      (strstr(line, ": R") && strstr(line, ": R") < line + len))))
 		return true;
 	for (i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
 		if (strstr(line, noise[i]) && strstr(line, noise[i]) < line + len)
@@ -96,6 +100,61 @@ static void vpb_explain(char *err, size_t errlen, const char *what, int ret)
 	snprintf(err, errlen, "%s: %s%s%.*s%s%.*s", what, strerror(-ret), prog ? " in " : "",
 		 (int)prog_len, prog ? prog : "", cause ? ": " : "", (int)cause_len,
 		 cause ? cause : "");
+}
+
+/* What the verifier's words leave out, for the refusals policy authors meet. */
+static void vpb_add_hint(char *err, size_t errlen)
+{
+	static const struct {
+		const char *said, *hint;
+	} hints[] = {
+		{ "calling kernel function vfio_pci_bpf_trap_bar is not allowed",
+		  "vfio_pci_bpf_trap_bar may be called from attach only" },
+		{ "calling kernel function vfio_pci_bpf_untrap_bar is not allowed",
+		  "vfio_pci_bpf_untrap_bar may be called from attach only" },
+	};
+	size_t i, len = strlen(err);
+
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (strstr(err, hints[i].said))
+			snprintf(err + len, errlen - len, " (%s)", hints[i].hint);
+}
+
+/* Hooks that run where sleeping is not allowed, by name. */
+static bool vpb_hook_may_sleep(const char *hook)
+{
+	static const char *const sleepable[] = { "attach", "detach", "open", "close", "ioctl" };
+	size_t i;
+
+	for (i = 0; i < sizeof(sleepable) / sizeof(sleepable[0]); i++)
+		if (!strcmp(hook, sleepable[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The kernel refuses a sleepable program on a hook that may not sleep
+ * with "attach to unsupported member"; say it plainly before loading.
+ */
+static int vpb_check_sleepable(struct bpf_object *obj, char *err, size_t errlen)
+{
+	static const char prefix[] = "struct_ops.s/";
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		const char *sec = bpf_program__section_name(prog);
+
+		if (strncmp(sec, prefix, strlen(prefix)) ||
+		    vpb_hook_may_sleep(sec + strlen(prefix)))
+			continue;
+		snprintf(err, errlen,
+			 "program %s: %s cannot be sleepable (SEC(\"%s\")); only attach, detach, "
+			 "open, close and ioctl may sleep",
+			 bpf_program__name(prog), sec + strlen(prefix), sec);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static struct bpf_map *vpb_find_ops_map(struct bpf_object *obj)
@@ -254,9 +313,13 @@ int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, 
 		if (ret)
 			goto fail;
 	}
+	ret = vpb_check_sleepable(out->obj, err, errlen);
+	if (ret)
+		goto fail;
 	ret = bpf_object__load(out->obj);
 	if (ret) {
 		vpb_explain(err, errlen, "load", ret);
+		vpb_add_hint(err, errlen);
 		goto fail;
 	}
 	return 0;
@@ -294,7 +357,8 @@ int vpb_policy_swap(const char *pin, struct vpb_loaded *p, char *err, size_t err
 	ret = bpf_link__update_map(link, p->ops);
 	if (ret == -EINVAL)
 		snprintf(err, errlen,
-			 "swap: %s (a swap must keep the pinned policy's target, vendor and device; dmesg names the cause)",
+			 "swap: %s (a swap must keep the pinned policy's target, vendor and "
+			 "device; dmesg names the cause)",
 			 strerror(-ret));
 	else if (ret)
 		vpb_explain(err, errlen, "swap", ret);

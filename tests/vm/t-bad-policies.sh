@@ -24,11 +24,27 @@ refused() {
 }
 
 T=$TEST_POLICIES
-refused write-ro-field "$T/bad_ctx_write.bpf.o" "only vfio_pci_bpf_access.value is writable" --target "$EDU0"
+refused write-dev-field "$T/bad_ctx_write.bpf.o" \
+	"struct vfio_pci_bpf_dev is read-only (write at offset 4 size 2); the one writable field is vfio_pci_bpf_access.value" --target "$EDU0"
+refused write-access-field "$T/bad_access_write.bpf.o" \
+	"struct vfio_pci_bpf_access is read-only (write at offset 0 size 8)" --target "$EDU0"
 refused kfunc-not-the-device "$T/bad_kfunc_arg.bpf.o" "expected pointer to STRUCT vfio_pci_bpf_dev" --target "$EDU0"
 refused sleepable-kfunc "$T/bad_sleep.bpf.o" "program must be sleepable to call sleepable kfunc vfio_pci_bpf_bar_poll" --target "$EDU0"
-refused sleepable-access-hook "$T/bad_sleepable_hook.bpf.o" "attach to unsupported member config_write" --target "$EDU0"
-refused trap-outside-attach "$T/bad_trap_hook.bpf.o" "calling kernel function vfio_pci_bpf_trap_bar is not allowed" --target "$EDU0"
+refused sleepable-access-hook "$T/bad_sleepable_hook.bpf.o" \
+	"config_write cannot be sleepable (SEC(\"struct_ops.s/config_write\")); only attach, detach, open, close and ioctl may sleep" --target "$EDU0"
+refused trap-outside-attach "$T/bad_trap_hook.bpf.o" \
+	"calling kernel function vfio_pci_bpf_trap_bar is not allowed (vfio_pci_bpf_trap_bar may be called from attach only)" --target "$EDU0"
+# bpftool loads without those hints; the kernel log gives the reason.
+"$BPFTOOL" struct_ops register "$T/bad_sleepable_hook.bpf.o" >"$SCRATCH/out" 2>&1
+check "bpftool's refusal of a sleepable config_write names the member" \
+	grep -q "attach to unsupported member config_write of struct vfio_pci_bpf_ops" "$SCRATCH/out"
+check "...and the kernel log says why" sh -c \
+	"dmesg | grep -q 'vfio_pci_bpf: program [a-z_]*: config_write cannot be sleepable'"
+"$BPFTOOL" struct_ops register "$T/bad_trap_hook.bpf.o" >"$SCRATCH/out" 2>&1
+check "bpftool's refusal of trap_bar outside attach" \
+	grep -q "calling kernel function vfio_pci_bpf_trap_bar is not allowed" "$SCRATCH/out"
+check "...and the kernel log says it is for attach only" sh -c \
+	"dmesg | grep -q 'trap_bar and vfio_pci_bpf_untrap_bar may be called from attach only'"
 refused non-gpl "$T/bad_license.bpf.o" "must have a GPL compatible license" --target "$EDU0"
 refused unknown-member "$T/bad_member.bpf.o" "frobnicate"
 refused unbounded-loop "$T/bad_loop.bpf.o" "infinite loop detected" --target "$EDU0"
@@ -42,5 +58,5 @@ refused too-many-values "$POLICIES/cfg_guard.bpf.o" "too many values" --set deny
 
 check_eq "edu0 still has no policy" "" "$(policies_of "$EDU0")"
 check "edu0 still works" "$CLIENT" --edu "$EDU0"
-check "no policy left registered" sh -c "! bpftool map show | grep -q struct_ops"
+check "no policy left registered" sh -c "! $BPFTOOL map show | grep -q struct_ops"
 finish
