@@ -57,13 +57,15 @@ vf=$(vf_list | head -n1)
 qemu-system-x86_64 -machine q35,accel=tcg -m 256 -nodefaults -display none -S \
 	-qmp "unix:$SCRATCH/qmp.sock,server=on,wait=off" -device "vfio-pci,host=$vf,id=vf0" \
 	>"$SCRATCH/qemu.log" 2>&1 &
-python3 "$REPO/tests/vm/qmp.py" "$SCRATCH/qmp.sock" query-pci quit | python3 -c '
+qemu=$!
+{ python3 "$REPO/tests/vm/qmp.py" "$SCRATCH/qmp.sock" query-pci quit ||
+	{ echo "  QEMU did not answer over QMP; stopping it" >&2; kill -9 "$qemu"; echo '[]'; }; } | python3 -c '
 import json, sys
 for bus in json.load(sys.stdin):
     for d in bus["devices"]:
         if d.get("qdev_id") == "vf0":
             print("  guest sees %04x:%04x at slot %d with %d BARs" % (d["id"]["vendor"], d["id"]["device"], d["slot"], len(d.get("regions", []))))'
-wait
+wait "$qemu"
 
 rm -f /sys/fs/bpf/demo-trace /sys/fs/bpf/demo-trap
 say "Done: policies detached, devices still bound to vfio-pci-bpf"

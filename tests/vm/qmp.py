@@ -2,11 +2,23 @@
 """Send QMP commands to a QEMU monitor socket and print each reply as JSON.
 
 usage: qmp.py SOCKET COMMAND [COMMAND...]   e.g. qmp.py /run/q.sock query-pci quit
+
+A QEMU that accepts the connection but never answers (seen with a QEMU run
+inside the loaded test VM) is given QMP_TIMEOUT seconds per reply (default
+60), then one more connection; after that qmp.py fails with exit status 3
+instead of waiting for ever.
 """
 import json
+import os
 import socket
 import sys
 import time
+
+TIMEOUT = float(os.environ.get("QMP_TIMEOUT", "60"))
+
+
+class NoReply(Exception):
+    pass
 
 
 def connect(path, timeout=120.0):
@@ -15,6 +27,7 @@ def connect(path, timeout=120.0):
         try:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.connect(path)
+            sock.settimeout(TIMEOUT)
             return sock
         except OSError:
             if time.monotonic() > deadline:
@@ -23,29 +36,47 @@ def connect(path, timeout=120.0):
 
 
 def replies(stream):
-    for line in stream:
+    while True:
+        try:
+            line = stream.readline()
+        except socket.timeout:
+            raise NoReply()
+        if not line:
+            return
         msg = json.loads(line)
         if "event" in msg:
             continue
         yield msg
 
 
+def session(path, commands):
+    sock = connect(path)
+    try:
+        messages = replies(sock.makefile("r"))
+        next(messages)  # greeting
+        for command in ["qmp_capabilities"] + commands:
+            sock.sendall(json.dumps({"execute": command}).encode() + b"\n")
+            reply = next(messages, None)
+            if reply is None:
+                break
+            if "error" in reply:
+                print(json.dumps(reply), file=sys.stderr)
+                return 1
+            if reply["return"] != {}:
+                print(json.dumps(reply["return"]))
+        return 0
+    finally:
+        sock.close()
+
+
 def main():
-    sock = connect(sys.argv[1])
-    stream = sock.makefile("r")
-    messages = replies(stream)
-    next(messages)  # greeting
-    for command in ["qmp_capabilities"] + sys.argv[2:]:
-        sock.sendall(json.dumps({"execute": command}).encode() + b"\n")
-        reply = next(messages, None)
-        if reply is None:
-            break
-        if "error" in reply:
-            print(json.dumps(reply), file=sys.stderr)
-            return 1
-        if reply["return"] != {}:
-            print(json.dumps(reply["return"]))
-    return 0
+    for attempt in (1, 2):
+        try:
+            return session(sys.argv[1], sys.argv[2:])
+        except NoReply:
+            print("qmp.py: no reply from QEMU within %g s (attempt %d)" % (TIMEOUT, attempt),
+                  file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ d = devs[0]['id']
 assert (d['vendor'], d['device']) == ($vendor, $device), d
 "
 	else
-		fail "$name realized" "QMP failed"
+		fail "$name realized" "QMP failed: $(tail -n1 "$SCRATCH/pci-$name.json")"
+		kill -9 "$qemu" 2>/dev/null
 	fi
 	wait "$qemu"
 	check_eq "$name qemu exit status" 0 "$?"
