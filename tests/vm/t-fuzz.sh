@@ -65,9 +65,13 @@ target_args() {
 	*) echo "--target $d" ;;
 	esac
 }
+# Actions take turns (each kind comes up within eight), with random targets
+# and parameters.
+turn=0
 while [ "$SECONDS" -lt "$end" ]; do
-	case $((RANDOM % 10)) in
-	0 | 1 | 2)
+	turn=$((turn + 1))
+	case $((turn % 8)) in
+	0 | 1 | 5)
 		pin=/sys/fs/bpf/fz$RANDOM
 		# shellcheck disable=SC2046
 		if "$CTL" attach $(policy_args) $(target_args) --priority $((RANDOM % 7 - 3)) \
@@ -78,7 +82,7 @@ while [ "$SECONDS" -lt "$end" ]; do
 			act "attach refused"
 		fi
 		;;
-	3 | 4)
+	2)
 		if [ ${#pins[@]} -gt 0 ]; then
 			i=$((RANDOM % ${#pins[@]}))
 			rm -f "${pins[$i]}"
@@ -86,7 +90,7 @@ while [ "$SECONDS" -lt "$end" ]; do
 			act detached
 		fi
 		;;
-	5 | 6)
+	3 | 6)
 		if [ ${#pins[@]} -gt 0 ]; then
 			pin=${pins[$((RANDOM % ${#pins[@]}))]}
 			# shellcheck disable=SC2046
@@ -97,7 +101,7 @@ while [ "$SECONDS" -lt "$end" ]; do
 			fi
 		fi
 		;;
-	7)
+	4)
 		d=${DEVICES[$((RANDOM % 3))]}
 		unbind "$d" &
 		unbinder=$!
