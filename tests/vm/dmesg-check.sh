@@ -5,7 +5,7 @@
 # allow file (extended regexes, one per line) says the test expected it.
 # usage: dmesg-check.sh DMESG [ALLOW] | dmesg-check.sh --patterns
 set -u
-bad='WARNING:|BUG:|BUG |Oops|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lockdep|kernel BUG|Call Trace:|bpf.*(verifier|jit).*(error|fail)|UBSAN|KASAN|refcount_t:|KFENCE|Poison overwritten|Redzone|Object padding|Objects remaining|still has objects|blocked for more than|soft lockup|rcu.*(stall|timer wakeup)|Kernel panic|page allocation failure|list_(add|del) corruption|double free'
+bad='WARNING:|BUG:|BUG |Oops|general protection|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lockdep|kernel BUG|Call Trace:|bpf.*(verifier|jit).*(error|fail)|UBSAN|KASAN|refcount_t:|KFENCE|Poison overwritten|Redzone|Object padding|Objects remaining|still has objects|blocked for more than|soft lockup|rcu: INFO|rcu.*detected stalls|timer wakeup didn.t happen|Kernel panic|page allocation failure|list_(add|del) corruption|double free'
 if [ "${1:-}" = --patterns ]; then
 	echo "$bad"
 	exit 0
