@@ -69,7 +69,8 @@ enum vfio_pci_bpf_verdict {
 /*
  * One config-space or BAR access, a kernel copy: the VMM's memory is never
  * read twice.  Only `value` is writable by a policy: config_read may
- * replace bytes of what the VMM reads (it starts as the device's register),
+ * replace bytes of what the VMM reads (it starts as vfio-pci-core's shadow
+ * of the register),
  * bar_read may supply it, config_write and bar_write may rewrite what is
  * written.
  */

@@ -40,13 +40,13 @@ static int vpb_trapped_rw(struct vpb_device *vdev, struct vpb_chain *chain,
 		this_cpu_inc(vdev->stats->trapped_writes);
 		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_BAR_WRITE, &acc);
 		if (ret == VFIO_PCI_BPF_PASS)
-			ret = vpb_bar_io(vdev, bar, off, size, &acc.value, true);
+			ret = vpb_bar_io_awake(vdev, bar, off, size, &acc.value, true);
 		return ret < 0 ? ret : 0;
 	}
 	this_cpu_inc(vdev->stats->trapped_reads);
 	ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_BAR_READ, &acc);
 	if (ret == VFIO_PCI_BPF_PASS)
-		ret = vpb_bar_io(vdev, bar, off, size, &acc.value, false);
+		ret = vpb_bar_io_awake(vdev, bar, off, size, &acc.value, false);
 	if (ret < 0)
 		return ret;
 	return copy_to_user(ubuf, &acc.value, size) ? -EFAULT : 0;
@@ -132,8 +132,23 @@ static int vpb_config_read_out(struct vpb_device *vdev, char __user *buf, loff_t
 }
 
 /*
+ * The register as vfio-pci-core's shadow of config space holds it: what
+ * the VMM reads for the bits vfio-pci-core virtualizes, and the device's
+ * value when it was opened for the others.  Kernel memory: no hardware
+ * access, and nothing the VMM can write.
+ */
+static u64 vpb_config_shadow(struct vpb_device *vdev, u64 offset, u32 size)
+{
+	const u8 *p = vdev->core.vconfig + offset;
+
+	/* Chunks are naturally aligned and little-endian, as config space is. */
+	return size == 4 ? le32_to_cpu(*(const __le32 *)p) :
+	       size == 2 ? le16_to_cpu(*(const __le16 *)p) : *p;
+}
+
+/*
  * Config read, per naturally aligned chunk of up to a dword: the chain
- * sees the device's register (read by the module, not from the VMM's
+ * sees the register from vfio-pci-core's shadow (never from the VMM's
  * memory) and may replace bytes of it, handle the read, or deny it.
  */
 static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
@@ -154,17 +169,19 @@ static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
 			.bar = VFIO_PCI_BPF_CONFIG_SPACE,
 		};
 		unsigned int changed;
-		u64 device;
+		u64 shadow;
 
-		ret = vpb_config_read_device(pdev, acc.offset, acc.size, &device);
-		if (ret)
-			return ret;
-		acc.value = device;
+		shadow = vpb_config_shadow(vdev, acc.offset, acc.size);
+		acc.value = shadow;
 		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_READ, &acc);
 		if (ret < 0)
 			return ret;
-		changed = ret == VFIO_PCI_BPF_HANDLED ? BIT(acc.size) - 1 :
-			  vpb_changed_bytes(device, acc.value, acc.size);
+		if (ret == VFIO_PCI_BPF_HANDLED)
+			changed = BIT(acc.size) - 1;
+		else if (likely(acc.value == shadow))
+			changed = 0;
+		else
+			changed = vpb_changed_bytes(shadow, acc.value, acc.size);
 		ret = vpb_config_read_out(vdev, buf + done, base + acc.offset, acc.size,
 					  acc.value, changed);
 		if (ret)
@@ -214,7 +231,12 @@ static ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_chain *chain
 	return done;
 }
 
-/* A hooked access, with the device awake for it as vfio_pci_rw() keeps it. */
+/*
+ * A hooked access.  vfio-pci-core wakes the device for its own part; the
+ * trapped BAR path does its own hardware access and runs hooks whose
+ * kfuncs need the device awake, so it holds the device awake for all of
+ * it, as vfio_pci_rw() does.
+ */
 static ssize_t vpb_hooked_rw(struct vpb_device *vdev, struct vpb_chain *chain,
 			     unsigned int index, char __user *buf, size_t count,
 			     loff_t *ppos, bool write)
@@ -222,25 +244,27 @@ static ssize_t vpb_hooked_rw(struct vpb_device *vdev, struct vpb_chain *chain,
 	struct pci_dev *pdev = vdev->core.pdev;
 	ssize_t ret;
 
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
+		return write ? vpb_config_write(vdev, chain, buf, count, ppos) :
+			       vpb_config_read(vdev, chain, buf, count, ppos);
 	ret = pm_runtime_resume_and_get(&pdev->dev);
 	if (ret) {
 		pci_info_ratelimited(pdev, "runtime resume failed %zd\n", ret);
 		return -EIO;
 	}
-	if (index != VFIO_PCI_CONFIG_REGION_INDEX)
-		ret = vpb_bar_rw(vdev, chain, index, ppos, buf, count, write);
-	else if (write)
-		ret = vpb_config_write(vdev, chain, buf, count, ppos);
-	else
-		ret = vpb_config_read(vdev, chain, buf, count, ppos);
+	ret = vpb_bar_rw(vdev, chain, index, ppos, buf, count, write);
 	pm_runtime_put(&pdev->dev);
 	return ret;
 }
 
-static ssize_t vpb_rw(struct vfio_device *core_vdev, char __user *buf,
-		      size_t count, loff_t *ppos, bool write)
+/*
+ * An access the hot mask says may be hooked: under the device's SRCU, look
+ * at the chain itself.  Out of line, so that the unhooked paths below build
+ * no frame and end in a tail call.
+ */
+static noinline ssize_t vpb_rw_slow(struct vpb_device *vdev, char __user *buf,
+				    size_t count, loff_t *ppos, bool write)
 {
-	struct vpb_device *vdev = container_of(core_vdev, struct vpb_device, core.vdev);
 	enum vfio_pci_bpf_hook hook = write ? VFIO_PCI_BPF_HOOK_CONFIG_WRITE :
 					      VFIO_PCI_BPF_HOOK_CONFIG_READ;
 	unsigned int index = VPB_INDEX(*ppos);
@@ -250,9 +274,7 @@ static ssize_t vpb_rw(struct vfio_device *core_vdev, char __user *buf,
 	ssize_t ret = 0;
 	int idx;
 
-	/* Paths no policy hooks cost one load and a test. */
-	if (!count || !vpb_hot(vdev, index == VFIO_PCI_CONFIG_REGION_INDEX ? BIT(hook) :
-				     index <= VFIO_PCI_BAR5_REGION_INDEX ? VPB_HOT_BAR(index) : 0))
+	if (!count)
 		goto core;
 	idx = srcu_read_lock(&vdev->srcu);
 	chain = srcu_dereference(vdev->chain, &vdev->srcu);
@@ -266,18 +288,41 @@ static ssize_t vpb_rw(struct vfio_device *core_vdev, char __user *buf,
 	if (hooked)
 		return ret;
 core:
-	return write ? vfio_pci_core_write(core_vdev, buf, count, ppos) :
-		       vfio_pci_core_read(core_vdev, buf, count, ppos);
+	return write ? vfio_pci_core_write(&vdev->core.vdev, buf, count, ppos) :
+		       vfio_pci_core_read(&vdev->core.vdev, buf, count, ppos);
+}
+
+/* Whether an access at @pos may run hooks; without any policy, one load. */
+static __always_inline bool vpb_may_hook(struct vpb_device *vdev, loff_t pos, bool write)
+{
+	unsigned long hot = READ_ONCE(vdev->hot);
+	unsigned int index;
+
+	if (likely(!hot))
+		return false;
+	index = VPB_INDEX(pos);
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
+		return hot & BIT(write ? VFIO_PCI_BPF_HOOK_CONFIG_WRITE :
+					 VFIO_PCI_BPF_HOOK_CONFIG_READ);
+	return index <= VFIO_PCI_BAR5_REGION_INDEX && (hot & VPB_HOT_BAR(index));
 }
 
 ssize_t vpb_read(struct vfio_device *core_vdev, char __user *buf, size_t count,
 		 loff_t *ppos)
 {
-	return vpb_rw(core_vdev, buf, count, ppos, false);
+	struct vpb_device *vdev = container_of(core_vdev, struct vpb_device, core.vdev);
+
+	if (unlikely(vpb_may_hook(vdev, *ppos, false)))
+		return vpb_rw_slow(vdev, buf, count, ppos, false);
+	return vfio_pci_core_read(core_vdev, buf, count, ppos);
 }
 
 ssize_t vpb_write(struct vfio_device *core_vdev, const char __user *buf,
 		  size_t count, loff_t *ppos)
 {
-	return vpb_rw(core_vdev, (char __user *)buf, count, ppos, true);
+	struct vpb_device *vdev = container_of(core_vdev, struct vpb_device, core.vdev);
+
+	if (unlikely(vpb_may_hook(vdev, *ppos, true)))
+		return vpb_rw_slow(vdev, (char __user *)buf, count, ppos, true);
+	return vfio_pci_core_write(core_vdev, buf, count, ppos);
 }

@@ -32,6 +32,7 @@
 #define pr_fmt(fmt) "vfio_pci_bpf: " fmt
 
 #include <linux/bpf.h>
+#include <linux/slab.h>
 #include <linux/wait_bit.h>
 
 #include "vpb.h"
@@ -51,6 +52,32 @@ static bool vpb_matches(const struct vfio_pci_bpf_ops *ops,
 	       (ops->device == VFIO_PCI_BPF_ANY_ID || ops->device == info->device);
 }
 
+/*
+ * An attach of @policy on @vdev begins (replacing @old in a hot swap):
+ * room for the traps it declares, which only the chain keeps afterwards.
+ */
+static int vpb_attach_begin(struct vpb_device *vdev, struct vpb_policy *policy,
+			    struct vpb_policy *old)
+{
+	lockdep_assert_held(&vdev->lock);
+	vdev->pending = kcalloc(VFIO_PCI_BPF_MAX_TRAPS, sizeof(*vdev->pending), GFP_KERNEL);
+	if (!vdev->pending)
+		return -ENOMEM;
+	vdev->attaching = policy;
+	vdev->replacing = old;
+	vdev->nr_pending = 0;
+	return 0;
+}
+
+static void vpb_attach_end(struct vpb_device *vdev)
+{
+	kfree(vdev->pending);
+	vdev->pending = NULL;
+	vdev->attaching = NULL;
+	vdev->replacing = NULL;
+	vdev->nr_pending = 0;
+}
+
 /* Run @policy's attach on @vdev and chain it in. */
 static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 {
@@ -65,8 +92,9 @@ static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 			 name, VPB_MAX_CHAIN);
 		return -E2BIG;
 	}
-	vdev->attaching = policy;
-	vdev->nr_pending = 0;
+	ret = vpb_attach_begin(vdev, policy, NULL);
+	if (ret)
+		return ret;
 	ret = vpb_call_attach(vdev, policy);
 	if (ret) {
 		pci_info(vdev->core.pdev, "policy '%s' refused the device: %d\n", name, ret);
@@ -80,8 +108,7 @@ static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 			vpb_chain_free(vpb_chain_publish(vdev, chain));
 		}
 	}
-	vdev->attaching = NULL;
-	vdev->nr_pending = 0;
+	vpb_attach_end(vdev);
 	if (ret)
 		return ret;
 	this_cpu_inc(vdev->stats->attaches);
@@ -230,9 +257,9 @@ static int vpb_swap_in(struct vpb_device *vdev, struct vpb_policy *old,
 	struct vpb_chain *next;
 	int ret;
 
-	vdev->attaching = new;
-	vdev->replacing = old;
-	vdev->nr_pending = 0;
+	ret = vpb_attach_begin(vdev, new, old);
+	if (ret)
+		return ret;
 	ret = vpb_call_attach(vdev, new);
 	if (ret) {
 		pci_info(vdev->core.pdev, "policy '%s' refused the device: %d\n",
@@ -257,9 +284,7 @@ static int vpb_swap_in(struct vpb_device *vdev, struct vpb_policy *old,
 	vdev->swapping = true;
 	this_cpu_inc(vdev->stats->attaches);
 out:
-	vdev->attaching = NULL;
-	vdev->replacing = NULL;
-	vdev->nr_pending = 0;
+	vpb_attach_end(vdev);
 	return ret;
 }
 

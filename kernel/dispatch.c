@@ -1,99 +1,135 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Running a device's policy chain: verdict rules and the per-device
- * counters of every hook call.
+ * counters of every hook call.  The access hooks run on every trapped or
+ * hooked access, so their runner reads no clock on most runs, keeps its
+ * tallies in registers and updates the per-CPU counters once at the end.
  */
 #include <linux/timekeeping.h>
 
 #include "vpb.h"
 
 /*
- * Count one hook call and turn its return value into a verdict: PASS,
- * HANDLED (when @can_handle) or a negative errno.  Anything else is an
- * error, counted and treated as PASS so that a broken policy cannot wedge
- * the device.
+ * What a hook's return value counts as: PASS, HANDLED (where handling
+ * means something), a deny (-errno), or an error -- any other value, which
+ * is treated as PASS so that a broken policy cannot wedge the device.
  */
-static int vpb_verdict(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook,
-		       int ret, u64 ns, bool can_handle)
+static __always_inline enum vpb_stat vpb_kind(int ret, bool can_handle)
 {
+	if (likely(ret == VFIO_PCI_BPF_PASS))
+		return VPB_STAT_PASS;
+	if (ret == VFIO_PCI_BPF_HANDLED && can_handle)
+		return VPB_STAT_HANDLED;
+	if (ret < 0 && ret >= -VFIO_PCI_BPF_MAX_ERRNO)
+		return VPB_STAT_DENIED;
+	return VPB_STAT_ERROR;
+}
+
+/*
+ * Time spent in hooks is sampled: one run of a chain in VPB_TIME_EVERY
+ * (per CPU) is timed and counted that many times, so that the others read
+ * no clock.  Lifecycle hooks are rare and always timed.
+ */
+#define VPB_TIME_EVERY 16
+
+static __always_inline u64 vpb_sample_start(struct vpb_device *vdev)
+{
+	if (likely(this_cpu_inc_return(vdev->stats->runs) % VPB_TIME_EVERY))
+		return 0;
+	return ktime_get_ns();
+}
+
+/*
+ * Count one run of @hook's chain: @passed and @erred policies, the
+ * verdict @last that ended it (PASS when it ran through), and its time.
+ */
+static __always_inline void vpb_count(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook,
+				      unsigned int passed, unsigned int erred,
+				      enum vpb_stat last, u64 start, unsigned int weight)
+{
+	if (unlikely(start))
+		this_cpu_add(vdev->stats->hook[hook][VPB_STAT_NS],
+			     (ktime_get_ns() - start) * weight);
+	if (passed)
+		this_cpu_add(vdev->stats->hook[hook][VPB_STAT_PASS], passed);
+	if (unlikely(erred))
+		this_cpu_add(vdev->stats->hook[hook][VPB_STAT_ERROR], erred);
+	if (last != VPB_STAT_PASS)
+		this_cpu_inc(vdev->stats->hook[hook][last]);
+}
+
+/* One lifecycle hook of one policy, counted on its own. */
+static int vpb_call_lifecycle(struct vpb_device *vdev, struct vpb_policy *policy,
+			      enum vfio_pci_bpf_hook hook)
+{
+	struct vfio_pci_bpf_ops *ops = policy->ops;
+	struct vfio_pci_bpf_dev *dev = &vdev->info;
+	u64 start = ktime_get_ns();
 	enum vpb_stat kind;
+	int ret = 0;
 
-	if (ret == VFIO_PCI_BPF_PASS)
-		kind = VPB_STAT_PASS;
-	else if (ret == VFIO_PCI_BPF_HANDLED && can_handle)
-		kind = VPB_STAT_HANDLED;
-	else if (ret < 0 && ret >= -VFIO_PCI_BPF_MAX_ERRNO)
-		kind = VPB_STAT_DENIED;
-	else
-		kind = VPB_STAT_ERROR;
-
-	this_cpu_inc(vdev->stats->hook[hook][VPB_STAT_CALLS]);
-	this_cpu_inc(vdev->stats->hook[hook][kind]);
-	this_cpu_add(vdev->stats->hook[hook][VPB_STAT_NS], ns);
+	switch (hook) {
+	case VFIO_PCI_BPF_HOOK_ATTACH:
+		ret = ops->attach(dev);
+		break;
+	case VFIO_PCI_BPF_HOOK_DETACH:
+		ops->detach(dev);
+		break;
+	case VFIO_PCI_BPF_HOOK_OPEN:
+		ret = ops->open(dev);
+		break;
+	case VFIO_PCI_BPF_HOOK_CLOSE:
+		ops->close(dev);
+		break;
+	default:
+		break;
+	}
+	kind = vpb_kind(ret, false);
+	vpb_count(vdev, hook, kind == VPB_STAT_PASS, kind == VPB_STAT_ERROR,
+		  kind == VPB_STAT_DENIED ? kind : VPB_STAT_PASS, start, 1);
 	return kind == VPB_STAT_ERROR ? VFIO_PCI_BPF_PASS : ret;
 }
 
-static int vpb_call(struct vfio_pci_bpf_ops *ops, enum vfio_pci_bpf_hook hook,
-		    struct vfio_pci_bpf_dev *dev, void *arg)
-{
-	switch (hook) {
-	case VFIO_PCI_BPF_HOOK_ATTACH:
-		return ops->attach(dev);
-	case VFIO_PCI_BPF_HOOK_DETACH:
-		ops->detach(dev);
-		return 0;
-	case VFIO_PCI_BPF_HOOK_OPEN:
-		return ops->open(dev);
-	case VFIO_PCI_BPF_HOOK_CLOSE:
-		ops->close(dev);
-		return 0;
-	case VFIO_PCI_BPF_HOOK_IOCTL:
-		return ops->ioctl(dev, arg);
-	case VFIO_PCI_BPF_HOOK_CONFIG_READ:
-		return ops->config_read(dev, arg);
-	case VFIO_PCI_BPF_HOOK_CONFIG_WRITE:
-		return ops->config_write(dev, arg);
-	case VFIO_PCI_BPF_HOOK_BAR_READ:
-		return ops->bar_read(dev, arg);
-	case VFIO_PCI_BPF_HOOK_BAR_WRITE:
-		return ops->bar_write(dev, arg);
-	default:
-		return 0;
-	}
-}
+/* The access hooks share one type: call them through their member's offset. */
+typedef int (*vpb_access_hook_t)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
 
-static int vpb_call_counted(struct vpb_device *vdev, struct vpb_policy *policy,
-			    enum vfio_pci_bpf_hook hook, void *arg, bool can_handle)
+static __always_inline vpb_access_hook_t vpb_access_hook(const struct vfio_pci_bpf_ops *ops,
+							 enum vfio_pci_bpf_hook hook)
 {
-	u64 start = ktime_get_ns();
-	int ret = vpb_call(policy->ops, hook, &vdev->info, arg);
-
-	return vpb_verdict(vdev, hook, ret, ktime_get_ns() - start, can_handle);
+	return *(const vpb_access_hook_t *)((const char *)ops + vpb_hook_offsets[hook]);
 }
 
 /* First verdict other than PASS ends the chain. */
-static int vpb_run_chain(struct vpb_device *vdev, struct vpb_chain *chain,
-			 enum vfio_pci_bpf_hook hook, void *arg, bool can_handle)
-{
-	unsigned int i;
-	int ret;
-
-	if (!chain || !(chain->hooks & BIT(hook)))
-		return VFIO_PCI_BPF_PASS;
-	for (i = 0; i < chain->len; i++) {
-		if (!(chain->policy[i]->hooks & BIT(hook)))
-			continue;
-		ret = vpb_call_counted(vdev, chain->policy[i], hook, arg, can_handle);
-		if (ret != VFIO_PCI_BPF_PASS)
-			return ret;
-	}
-	return VFIO_PCI_BPF_PASS;
-}
-
 int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
 		   enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_access *acc)
 {
-	return vpb_run_chain(vdev, chain, hook, acc, true);
+	unsigned int i, passed = 0, erred = 0;
+	enum vpb_stat kind = VPB_STAT_PASS;
+	int ret = VFIO_PCI_BPF_PASS;
+	u64 start;
+
+	if (!chain || !(chain->hooks & BIT(hook)))
+		return VFIO_PCI_BPF_PASS;
+	start = vpb_sample_start(vdev);
+	for (i = 0; i < chain->len; i++) {
+		struct vpb_policy *policy = chain->policy[i];
+
+		if (!(policy->hooks & BIT(hook)))
+			continue;
+		ret = vpb_access_hook(policy->ops, hook)(&vdev->info, acc);
+		kind = vpb_kind(ret, true);
+		if (likely(kind == VPB_STAT_PASS)) {
+			passed++;
+			continue;
+		}
+		if (kind != VPB_STAT_ERROR)
+			break;
+		erred++;
+		ret = VFIO_PCI_BPF_PASS;
+		kind = VPB_STAT_PASS;
+	}
+	vpb_count(vdev, hook, passed, erred, kind, start, VPB_TIME_EVERY);
+	return ret;
 }
 
 /*
@@ -105,8 +141,7 @@ static void vpb_close_first(struct vpb_device *vdev, struct vpb_chain *chain,
 {
 	while (n--)
 		if (chain->policy[n]->hooks & BIT(VFIO_PCI_BPF_HOOK_CLOSE))
-			vpb_call_counted(vdev, chain->policy[n], VFIO_PCI_BPF_HOOK_CLOSE,
-					 NULL, false);
+			vpb_call_lifecycle(vdev, chain->policy[n], VFIO_PCI_BPF_HOOK_CLOSE);
 }
 
 /*
@@ -123,8 +158,7 @@ int vpb_run_open(struct vpb_device *vdev)
 	for (i = 0; chain && i < chain->len; i++) {
 		if (!(chain->policy[i]->hooks & BIT(VFIO_PCI_BPF_HOOK_OPEN)))
 			continue;
-		ret = vpb_call_counted(vdev, chain->policy[i], VFIO_PCI_BPF_HOOK_OPEN, NULL,
-				       false);
+		ret = vpb_call_lifecycle(vdev, chain->policy[i], VFIO_PCI_BPF_HOOK_OPEN);
 		if (ret != VFIO_PCI_BPF_PASS) {
 			vpb_close_first(vdev, chain, i);
 			return ret;
@@ -142,19 +176,46 @@ void vpb_run_close(struct vpb_device *vdev)
 		vpb_close_first(vdev, chain, chain->len);
 }
 
-/* @feature: the VFIO_DEVICE_FEATURE flags word, for that ioctl only. */
+/*
+ * The ioctl chain, under the device's SRCU (ioctl hooks may sleep).
+ * @feature: the VFIO_DEVICE_FEATURE flags word, for that ioctl only.
+ * HANDLED means nothing for an ioctl: it counts as an error, like any
+ * value that is no verdict.
+ */
 int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
 		  unsigned long arg)
 {
 	struct vfio_pci_bpf_ioctl io = { .cmd = cmd, .feature = feature, .arg = arg };
-	int idx, ret;
+	unsigned int i, passed = 0, erred = 0;
+	enum vpb_stat kind = VPB_STAT_PASS;
+	int idx, ret = VFIO_PCI_BPF_PASS;
+	struct vpb_chain *chain;
+	u64 start;
 
-	this_cpu_inc(vdev->stats->ioctls);
 	if (!vpb_hot(vdev, BIT(VFIO_PCI_BPF_HOOK_IOCTL)))
 		return 0;
+	this_cpu_inc(vdev->stats->ioctls);
 	idx = srcu_read_lock(&vdev->srcu);
-	ret = vpb_run_chain(vdev, srcu_dereference(vdev->chain, &vdev->srcu),
-			    VFIO_PCI_BPF_HOOK_IOCTL, &io, false);
+	chain = srcu_dereference(vdev->chain, &vdev->srcu);
+	start = vpb_sample_start(vdev);
+	for (i = 0; chain && i < chain->len; i++) {
+		struct vpb_policy *policy = chain->policy[i];
+
+		if (!(policy->hooks & BIT(VFIO_PCI_BPF_HOOK_IOCTL)))
+			continue;
+		ret = policy->ops->ioctl(&vdev->info, &io);
+		kind = vpb_kind(ret, false);
+		if (likely(kind == VPB_STAT_PASS)) {
+			passed++;
+			continue;
+		}
+		if (kind != VPB_STAT_ERROR)
+			break;
+		erred++;
+		ret = VFIO_PCI_BPF_PASS;
+		kind = VPB_STAT_PASS;
+	}
+	vpb_count(vdev, VFIO_PCI_BPF_HOOK_IOCTL, passed, erred, kind, start, VPB_TIME_EVERY);
 	srcu_read_unlock(&vdev->srcu, idx);
 	return ret;
 }
@@ -165,12 +226,12 @@ int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy)
 	lockdep_assert_held(&vdev->lock);
 	if (!policy->ops->attach)
 		return 0;
-	return vpb_call_counted(vdev, policy, VFIO_PCI_BPF_HOOK_ATTACH, NULL, false);
+	return vpb_call_lifecycle(vdev, policy, VFIO_PCI_BPF_HOOK_ATTACH);
 }
 
 void vpb_call_detach(struct vpb_device *vdev, struct vpb_policy *policy)
 {
 	lockdep_assert_held(&vdev->lock);
 	if (policy->ops->detach)
-		vpb_call_counted(vdev, policy, VFIO_PCI_BPF_HOOK_DETACH, NULL, false);
+		vpb_call_lifecycle(vdev, policy, VFIO_PCI_BPF_HOOK_DETACH);
 }

@@ -68,15 +68,15 @@ static int vpb_bar_helper(struct vfio_pci_core_device *core, void __iomem *io, u
 }
 
 /*
- * Process context, device open: as vfio_pci_rw() does, wake the device for
- * the access; the helper then takes memory_lock and refuses (-EIO) a BAR
- * whose memory decode is off or a function in D3.
+ * Process context, device open, with a runtime-PM reference held (the
+ * caller woke the device as vfio_pci_rw() does): the helper takes
+ * memory_lock and refuses (-EIO) a BAR whose memory decode is off or a
+ * function in D3.
  */
-int vpb_bar_io(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
-	       u64 *val, bool write)
+int vpb_bar_io_awake(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
+		     u64 *val, bool write)
 {
 	struct vfio_pci_core_device *core = &vdev->core;
-	struct device *dev = &core->pdev->dev;
 	int ret;
 
 	ret = vpb_bar_check(core->pdev, bar, off, size);
@@ -84,14 +84,25 @@ int vpb_bar_io(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
 		return ret;
 	if (!READ_ONCE(vdev->enabled))
 		return -ENXIO;
+	ret = vfio_pci_core_setup_barmap(core, bar);
+	if (ret)
+		return ret;
+	return vpb_bar_helper(core, core->barmap[bar] + off, size, val, write, true);
+}
+
+/* As vpb_bar_io_awake(), waking the device for the access. */
+int vpb_bar_io(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
+	       u64 *val, bool write)
+{
+	struct device *dev = &vdev->core.pdev->dev;
+	int ret;
+
 	ret = pm_runtime_resume_and_get(dev);
 	if (ret) {
-		pci_info_ratelimited(core->pdev, "runtime resume failed %d\n", ret);
+		pci_info_ratelimited(vdev->core.pdev, "runtime resume failed %d\n", ret);
 		return -EIO;
 	}
-	ret = vfio_pci_core_setup_barmap(core, bar);
-	if (!ret)
-		ret = vpb_bar_helper(core, core->barmap[bar] + off, size, val, write, true);
+	ret = vpb_bar_io_awake(vdev, bar, off, size, val, write);
 	pm_runtime_put(dev);
 	return ret;
 }
@@ -189,27 +200,6 @@ static bool vpb_config_raw(struct vfio_pci_core_device *core, u32 offset, u32 si
 			return false;
 	}
 	return true;
-}
-
-/*
- * The device's own config register, in process context: waits, as
- * vfio-pci-core's reads do, while the PCI core blocks user access.
- */
-int vpb_config_read_device(struct pci_dev *pdev, u32 offset, u32 size, u64 *val)
-{
-	u32 v32 = 0;
-	u16 v16 = 0;
-	u8 v8 = 0;
-	int ret;
-
-	if (size == 1)
-		ret = pci_user_read_config_byte(pdev, offset, &v8);
-	else if (size == 2)
-		ret = pci_user_read_config_word(pdev, offset, &v16);
-	else
-		ret = pci_user_read_config_dword(pdev, offset, &v32);
-	*val = size == 1 ? v8 : size == 2 ? v16 : v32;
-	return pcibios_err_to_errno(ret);
 }
 
 /*

@@ -123,10 +123,9 @@ static void vpb_close_device(struct vfio_device *core_vdev)
 	mutex_unlock(&vdev->lock);
 }
 
-static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
-		      unsigned long arg)
+static noinline long vpb_ioctl_slow(struct vpb_device *vdev, unsigned int cmd,
+				    unsigned long arg)
 {
-	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
 	long ret;
 
 	ret = vpb_run_ioctl(vdev, cmd, 0, arg);
@@ -139,19 +138,39 @@ static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 	}
 	if (cmd == VFIO_DEVICE_IOEVENTFD && vpb_hot(vdev, VPB_HOT_ANY_BAR))
 		return vpb_trap_ioeventfd(vdev, arg);
+	return vfio_pci_core_ioctl(&vdev->core.vdev, cmd, arg);
+}
+
+/* Without any policy, one load and a test before vfio-pci-core. */
+static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		      unsigned long arg)
+{
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
+
+	if (unlikely(READ_ONCE(vdev->hot)))
+		return vpb_ioctl_slow(vdev, cmd, arg);
 	return vfio_pci_core_ioctl(core_vdev, cmd, arg);
+}
+
+static noinline int vpb_device_feature_slow(struct vpb_device *vdev, u32 flags,
+					    void __user *arg, size_t argsz)
+{
+	int ret;
+
+	ret = vpb_run_ioctl(vdev, VFIO_DEVICE_FEATURE, flags, (unsigned long)arg);
+	if (ret)
+		return ret;
+	return vfio_pci_core_ioctl_feature(&vdev->core.vdev, flags, arg, argsz);
 }
 
 /* vfio core routes VFIO_DEVICE_FEATURE here, not through .ioctl. */
 static int vpb_device_feature(struct vfio_device *core_vdev, u32 flags,
 			      void __user *arg, size_t argsz)
 {
-	int ret;
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
 
-	ret = vpb_run_ioctl(vpb_from_vfio(core_vdev), VFIO_DEVICE_FEATURE, flags,
-			    (unsigned long)arg);
-	if (ret)
-		return ret;
+	if (unlikely(READ_ONCE(vdev->hot)))
+		return vpb_device_feature_slow(vdev, flags, arg, argsz);
 	return vfio_pci_core_ioctl_feature(core_vdev, flags, arg, argsz);
 }
 

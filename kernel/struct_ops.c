@@ -27,7 +27,7 @@ BTF_ID(struct, vfio_pci_bpf_ioctl)
 #define vpb_dev_type_id (vpb_type_ids[2])
 #define vpb_ioctl_type_id (vpb_type_ids[3])
 
-static const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS] = VFIO_PCI_BPF_HOOK_OFFSETS;
+const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS] = VFIO_PCI_BPF_HOOK_OFFSETS;
 
 /* Hooks that run in process context with nothing held may sleep. */
 #define VPB_SLEEPABLE_HOOKS                                                    \

@@ -83,11 +83,18 @@ static ssize_t counters_show(struct device *dev, struct device_attribute *attr,
 	len += sysfs_emit_at(buf, len, "trapped_writes %llu\n", VPB_SUM(vdev, trapped_writes));
 	len += sysfs_emit_at(buf, len, "attaches %llu\n", VPB_SUM(vdev, attaches));
 	len += sysfs_emit_at(buf, len, "detaches %llu\n", VPB_SUM(vdev, detaches));
-	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
+	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++) {
+		u64 sum[VPB_NR_STATS];
+
+		for (stat = 0; stat < VPB_NR_STATS; stat++)
+			sum[stat] = VPB_SUM(vdev, hook[hook][stat]);
+		sum[VPB_STAT_CALLS] = sum[VPB_STAT_PASS] + sum[VPB_STAT_HANDLED] +
+				      sum[VPB_STAT_DENIED] + sum[VPB_STAT_ERROR];
 		for (stat = 0; stat < VPB_NR_STATS; stat++)
 			len += sysfs_emit_at(buf, len, "hook.%s.%s %llu\n",
 					     vpb_hook_names[hook], vpb_stat_names[stat],
-					     VPB_SUM(vdev, hook[hook][stat]));
+					     sum[stat]);
+	}
 	return len;
 }
 static DEVICE_ATTR_RO(counters);

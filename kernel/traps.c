@@ -141,6 +141,9 @@ int vpb_trap_region_info(struct vpb_device *vdev, unsigned long arg)
 	struct vpb_chain *chain;
 	int idx, ret = -ENOIOCTLCMD;
 
+	/* No trap on any BAR: nothing to add, and no copy from the VMM. */
+	if (!vpb_hot(vdev, VPB_HOT_ANY_BAR))
+		return -ENOIOCTLCMD;
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz || info.index > VFIO_PCI_BAR5_REGION_INDEX ||

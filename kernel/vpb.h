@@ -59,6 +59,7 @@ struct vpb_chain {
 	struct vpb_policy *policy[VPB_MAX_CHAIN];
 };
 
+/* Calls are not stored: they are the sum of the verdicts. */
 enum vpb_stat {
 	VPB_STAT_CALLS,
 	VPB_STAT_PASS,
@@ -77,6 +78,7 @@ struct vpb_counters {
 	u64 trapped_writes;
 	u64 attaches;
 	u64 detaches;
+	unsigned int runs; /* chain runs, for sampling the time spent */
 };
 
 /* Bits of vpb_device.hot: BIT(hook) for hooks, these for trapped BARs. */
@@ -106,11 +108,16 @@ struct vpb_device {
 	 */
 	bool swapping;
 	struct vpb_chain *rollback;
-	/* Under lock: the policy whose attach runs now, and what it declared. */
+	/*
+	 * Under lock: the policy whose attach runs now, and the traps it
+	 * declared (an array of VFIO_PCI_BPF_MAX_TRAPS, allocated for the
+	 * attach only: kept here it would push the device struct into the
+	 * next kmalloc size class).
+	 */
 	struct vpb_policy *attaching;
 	struct vpb_policy *replacing; /* the policy @attaching swaps out */
 	unsigned int nr_pending;
-	struct vpb_trap pending[VFIO_PCI_BPF_MAX_TRAPS];
+	struct vpb_trap *pending;
 	struct vpb_bounce *bounce; /* made on first use, see bounce.c */
 };
 
@@ -180,10 +187,11 @@ ssize_t vpb_write(struct vfio_device *core_vdev, const char __user *buf,
 int vpb_bar_check(struct pci_dev *pdev, u32 bar, u64 off, u32 size);
 int vpb_bar_io(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
 	       u64 *val, bool write);
+int vpb_bar_io_awake(struct vpb_device *vdev, unsigned int bar, u64 off, u32 size,
+		     u64 *val, bool write);
 int vpb_bar_io_atomic(struct vpb_device *vdev, unsigned int bar, u64 off,
 		      u32 size, u64 *val, bool write);
 int vpb_config_check(struct pci_dev *pdev, u32 offset, u32 size);
-int vpb_config_read_device(struct pci_dev *pdev, u32 offset, u32 size, u64 *val);
 int vpb_config_io_atomic(struct vpb_device *vdev, u32 offset, u32 size,
 			 u64 *val, bool write);
 void vpb_map_bars(struct vpb_device *vdev);
@@ -205,6 +213,7 @@ int vpb_trap_add(struct vpb_device *vdev, u32 bar, u64 offset, u64 len);
 int vpb_trap_clear(struct vpb_device *vdev, u32 bar);
 
 /* struct_ops.c and kfuncs.c */
+extern const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS];
 struct vpb_policy *vpb_policy_new(void *kdata, struct bpf_link *link);
 void vpb_policy_free(struct vpb_policy *policy);
 int vpb_policy_cache_init(void);
