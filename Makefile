@@ -38,9 +38,9 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
 
-.PHONY: all module bpf tools unit deps check check-run demo demo-run install clean \
+.PHONY: all module native bpf tools unit deps check check-run demo demo-run install clean \
 	vm-shell bench help
-all: module bpf tools
+all: module native bpf tools
 
 help:
 	@echo "make            build module, BPF objects and tools into $(BUILD)"
@@ -66,6 +66,14 @@ $(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS) $(KDIR_STAMP)
 	@mkdir -p $(BUILD)/kernel
 	@for f in kernel/*.c kernel/*.h kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(BUILD)/kernel VPB_INCLUDE=$(CURDIR)/include $(if $(V),V=$(V)) modules
+
+# The benchmark's C peer of the trace and bar_trap policies (never installed).
+NATIVE_KO := $(BUILD)/tests/native/vfio_pci_native.ko
+native: $(NATIVE_KO)
+$(NATIVE_KO): tests/native/vfio_pci_native.c tests/native/Kbuild $(KDIR_STAMP)
+	@mkdir -p $(@D)
+	@ln -sf $(CURDIR)/tests/native/vfio_pci_native.c $(CURDIR)/tests/native/Kbuild $(@D)/
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(@D) $(if $(V),V=$(V)) modules
 
 # --- BPF policies --------------------------------------------------------
 bpf: $(BPF_OBJS) $(TEST_BPF_OBJS)
@@ -114,7 +122,12 @@ UNIT_DEPS_params := loader/params.c loader/bdf.c
 # The VFIO client's code without its main, for test programs that drive devices.
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/bdf.c
 
-TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tests/vfio-fuzz
+TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tests/vfio-fuzz \
+	$(BUILD)/tests/vpb-scale
+$(BUILD)/tests/vpb-scale: tests/helpers/vpb_scale.c $(LOADER_SRCS) $(wildcard loader/*.h)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
 $(BUILD)/tests/vfio-%: tests/helpers/vfio_%.c $(VFIO_CLIENT_LIB) $(wildcard tools/vfio-client/*.h)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
@@ -149,11 +162,21 @@ demo-run:
 	@echo $(KVER) >$(BUILD)/kver
 	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh -- tests/vm/demo.sh
 
-# Per-operation cost under vfio-pci and vfio-pci-bpf, as ratios (docs/performance.md).
+# Per-operation cost of every configuration, then 64 devices; in guest
+# instructions (QEMU -icount, one vCPU) unless BENCH_CLOCK=wall.  See
+# docs/performance.md.
+BENCH_CLOCK ?= icount
+BENCH_VM = BUILD=$(BUILD) KVER=$(KVER) VM_DEBUG=0 BENCH_CLOCK=$(BENCH_CLOCK) \
+	VM_ENV="BENCH_CLOCK BENCH_BATCHES BENCH_OPS" \
+	$(if $(filter icount,$(BENCH_CLOCK)),VM_SMP=1 VM_TIMEOUT=1500)
+ICOUNT_ARGS = $(if $(filter icount,$(BENCH_CLOCK)),-icount shift=0$(,)sleep=off)
+, := ,
 bench: deps
-	@$(MAKE) --no-print-directory all KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
+	@$(MAKE) --no-print-directory all unit KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
 	@echo $(KVER) >$(BUILD)/kver
-	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh -- tools/bench.sh
+	@$(BENCH_VM) VM_QEMU_ARGS="$(ICOUNT_ARGS)" tests/vm/run.sh -- tools/bench.sh
+	@$(BENCH_VM) VM_QEMU_ARGS="$(ICOUNT_ARGS) $$(tools/bench-scale.sh --qemu-args)" \
+		tests/vm/run.sh -- tools/bench-scale.sh
 
 vm-shell: all
 	@echo $(KVER) >$(BUILD)/kver

@@ -1,76 +1,126 @@
 #!/bin/bash
-# Runs inside the test VM (make bench): measures each device-fd operation
-# on one edu device under stock vfio-pci, vfio-pci-bpf without a policy,
-# with trace on every hook (BAR0's register page trapped and passed), and
-# with bar_trap emulating the register, and prints medians and ratios.
+# Runs inside the test VM (make bench): the cost of each device-fd path on
+# one edu device under stock vfio-pci, vfio-pci-bpf without a policy, with
+# an empty policy, a chain of 8 of them, trace, an emulating bar_trap, and
+# the same two policies written as a plain C variant driver
+# (tests/native).  Every configuration runs in this one boot.
+#
+# With BENCH_CLOCK=icount (make bench's default) QEMU counts guest
+# instructions (-icount shift=0): a guest nanosecond is one instruction, so
+# the figures are instructions per operation and repeat exactly.  With
+# BENCH_CLOCK=wall they are nanoseconds, for KVM or bare metal.
 . "$(dirname "$0")/../tests/vm/lib.sh"
 
 BENCH=$BUILD/tools/vfio-bench
+NATIVE=$BUILD/tests/native/vfio_pci_native.ko
 DEV=$EDU0
-BATCHES=${BENCH_BATCHES:-31}
-PER_BATCH=${BENCH_OPS:-2000}
-ROUNDS=${BENCH_ROUNDS:-6}
+CLOCK=${BENCH_CLOCK:-icount}
+if [ "$CLOCK" = icount ]; then
+	BATCHES=${BENCH_BATCHES:-3} PER_BATCH=${BENCH_OPS:-200} UNIT=instructions
+else
+	BATCHES=${BENCH_BATCHES:-31} PER_BATCH=${BENCH_OPS:-2000} UNIT=ns
+fi
+OPS=(config_read bar_read bar_write ioctl_get_info mmap_read)
 declare -A result
 
-# Each round measures every configuration once, so that drift of the
-# emulated machine spreads over all of them.  A round's figure is its
-# fastest batch (the one least disturbed by the emulator and the host);
-# the reported figure is the median over rounds.
+# measure CONFIG: the fastest batch of each operation (under icount every
+# batch gives the same figure; on real time the fastest is the least
+# disturbed).
 measure() {
-	local name=$1 op median min
+	local op median min
 	while read -r op median min; do
-		result[$name.$op]+="$min "
+		result[$1.$op]=$min
 	done < <("$BENCH" "$DEV" "$BATCHES" "$PER_BATCH")
 }
 
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# attach OBJECT ARGS...: onto DEV, bound to vfio-pci-bpf first if need be.
+attach() { bind "$DEV" vfio-pci-bpf && "$CTL" attach "$@" --target "$DEV" >/dev/null; }
 
 load_module || exit 1
 modprobe vfio-pci
 run_config() {
 	case $1 in
-	vfio-pci) bind "$DEV" vfio-pci && measure vfio-pci ;;
-	no-policy) bind "$DEV" vfio-pci-bpf && measure no-policy ;;
+	vfio-pci) bind "$DEV" vfio-pci && measure "$1" ;;
+	no-policy) bind "$DEV" vfio-pci-bpf && measure "$1" ;;
+	empty)
+		attach "$TEST_POLICIES/empty.bpf.o" --set trap_len=0x1000 --pin /sys/fs/bpf/b0 &&
+			measure "$1"
+		;;
+	chain-8)
+		attach "$TEST_POLICIES/empty.bpf.o" --set trap_len=0x1000 --pin /sys/fs/bpf/b0
+		for i in 1 2 3 4 5 6 7; do
+			attach "$TEST_POLICIES/empty.bpf.o" --name "empty$i" --pin "/sys/fs/bpf/b$i"
+		done
+		measure "$1"
+		;;
 	trace)
-		bind "$DEV" vfio-pci-bpf &&
-			"$CTL" attach "$POLICIES/trace.bpf.o" --target "$DEV" --set trap_len=0x1000 \
-				--pin /sys/fs/bpf/bench-trace && measure trace
-		detach_pin /sys/fs/bpf/bench-trace
+		attach "$POLICIES/trace.bpf.o" --set trap_len=0x1000 --pin /sys/fs/bpf/b0 &&
+			measure "$1"
 		;;
 	emulating-trap)
-		bind "$DEV" vfio-pci-bpf &&
-			"$CTL" attach "$POLICIES/bar_trap.bpf.o" --target "$DEV" --set trap_len=0x1000 \
-				--set emulate_offset=4 --pin /sys/fs/bpf/bench-trap && measure emulating-trap
-		detach_pin /sys/fs/bpf/bench-trap
+		attach "$POLICIES/bar_trap.bpf.o" --set trap_len=0x1000 --set emulate_offset=4 \
+			--pin /sys/fs/bpf/b0 && measure "$1"
+		;;
+	native-trace | native-emulate)
+		unbind "$DEV"
+		insmod "$NATIVE" policy="${1#native-}" && bind "$DEV" vfio-pci-native && measure "$1"
+		unbind "$DEV"
+		rmmod vfio_pci_native
 		;;
 	esac
-
+	detach_pin /sys/fs/bpf/b[0-7] 2>/dev/null
 }
-
-# Odd rounds run the configurations forward, even rounds backward, so that
-# none always comes first after a rebind.
-configs=(vfio-pci no-policy trace emulating-trap)
-for round in $(seq "$ROUNDS"); do
-	order=("${configs[@]}")
-	[ $((round % 2)) = 0 ] && order=(emulating-trap trace no-policy vfio-pci)
-	for c in "${order[@]}"; do
-		run_config "$c"
-	done
-done
-for key in "${!result[@]}"; do
-	result[$key]=$(median "${result[$key]}")
+configs=(vfio-pci no-policy empty chain-8 trace native-trace emulating-trap native-emulate)
+for c in "${configs[@]}"; do
+	run_config "$c"
 done
 
-echo "vfio-bench on $DEV ($(uname -r), ns/op: median over $ROUNDS rounds of the fastest of $BATCHES batches x $PER_BATCH ops;"
-echo "ratio = time / stock vfio-pci time; emulated bar_read ratio vs the hardware path)"
-printf '%-16s %10s %10s %8s %10s %8s %14s %8s\n' op vfio-pci no-policy ratio trace ratio emulating-trap ratio
-for op in config_read bar_read bar_write ioctl_get_info mmap_read; do
-	base=${result[vfio-pci.$op]}
-	printf '%-16s %10s' "$op" "$base"
-	for s in no-policy trace emulating-trap; do
-		v=${result[$s.$op]}
-		printf ' %*s %8s' $([ "$s" = emulating-trap ] && echo 14 || echo 10) "$v" \
-			"$(awk -v a="$v" -v b="$base" 'BEGIN { printf "%.3f", a / b }')"
-	done
+v() { echo "${result[$1.$2]:-?}"; }
+over() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "?" || b == "?") print "?"; else printf "%+d", a - b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "?" || b == "?" || b == 0) print "?"; else printf "%.3f", a / b }'; }
+
+echo "vfio-bench on $DEV, $(uname -r), $UNIT per operation (fastest of $BATCHES batches of $PER_BATCH)"
+printf '%-15s' op
+for c in "${configs[@]}"; do printf ' %14s' "$c"; done
+echo
+for op in "${OPS[@]}"; do
+	printf '%-15s' "$op"
+	for c in "${configs[@]}"; do printf ' %14s' "$(v "$c" "$op")"; done
 	echo
 done
+echo
+echo "added over stock vfio-pci:"
+for op in "${OPS[@]}"; do
+	printf '%-15s' "$op"
+	for c in "${configs[@]}"; do printf ' %14s' "$(over "$(v "$c" "$op")" "$(v vfio-pci "$op")")"; done
+	echo
+done
+echo
+
+# target TEXT FIGURE LIMIT: one target line with its figure and the verdict.
+target() {
+	local verdict
+	verdict=$(awk -v f="$2" -v l="$3" 'BEGIN { if (f == "?") print "not measured"; else print (f + 0 <= l + 0) ? "met" : "not met" }')
+	printf '%-62s %10s  (limit %s)  %s\n' "$1" "$2" "$3" "$verdict"
+}
+echo "targets:"
+for op in config_read bar_read bar_write ioctl_get_info; do
+	base=$(v vfio-pci "$op")
+	target "no policy over vfio-pci, $op (instructions)" "$(over "$(v no-policy "$op")" "$base")" \
+		"$(awk -v b="$base" 'BEGIN { printf "%d", b / 100 }')"
+done
+target "empty policy over no policy, config_read" \
+	"$(over "$(v empty config_read)" "$(v no-policy config_read)")" 150
+target "trace over no policy, config_read" \
+	"$(over "$(v trace config_read)" "$(v no-policy config_read)")" 350
+for op in config_read bar_read bar_write ioctl_get_info; do
+	base=$(v vfio-pci "$op")
+	target "trace: BPF's added cost / the C peer's, $op" \
+		"$(ratio "$(over "$(v trace "$op")" "$base")" "$(over "$(v native-trace "$op")" "$base")")" 1.3
+done
+for op in bar_read bar_write; do
+	target "emulating trap: BPF / the C peer, emulated $op" \
+		"$(ratio "$(v emulating-trap "$op")" "$(v native-emulate "$op")")" 1.3
+done
+target "mmap'd read, vfio-pci-bpf without policy minus vfio-pci" \
+	"$(over "$(v no-policy mmap_read)" "$(v vfio-pci mmap_read)")" 0

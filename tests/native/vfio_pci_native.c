@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-pci-native: a benchmark-only variant driver that does in plain C
+ * what the trace and bar_trap policies do in BPF, written the way vendor
+ * variant drivers are: its own read/write/ioctl/mmap around vfio-pci-core.
+ * `make bench` runs it next to vfio-pci-bpf so that the cost of BPF can be
+ * told from the cost of the policy.  Never installed.
+ *
+ *   policy=trace    count every config access, ioctl and access to BAR0's
+ *                   first page per (device, hook, offset) in a hash table
+ *   policy=emulate  emulate the edu liveness register (BAR0 0x04) in that
+ *                   page and pass the rest of it to the device, counting
+ *                   each access to the page as bar_trap does
+ *
+ * Either way BAR0's first page is trapped: left out of the sparse mmap,
+ * and refused to mmap.
+ */
+#include <linux/hashtable.h>
+#include <linux/jhash.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+#define NATIVE_SHIFT 40
+#define NATIVE_INDEX(off) ((off) >> NATIVE_SHIFT)
+#define NATIVE_POS(off) ((off) & ((1ULL << NATIVE_SHIFT) - 1))
+#define NATIVE_EMULATED 0x04
+
+enum { NATIVE_IOCTL, NATIVE_CONFIG_READ, NATIVE_CONFIG_WRITE, NATIVE_BAR_READ, NATIVE_BAR_WRITE };
+
+static char *policy = "trace";
+module_param(policy, charp, 0444);
+MODULE_PARM_DESC(policy, "trace or emulate");
+static bool tracing;
+
+struct native_device {
+	struct vfio_pci_core_device core;
+	u32 addr;
+	u32 scratch; /* the emulated register */
+};
+
+struct native_count {
+	struct hlist_node node;
+	u32 addr;
+	u32 hook;
+	u64 offset;
+	atomic64_t n;
+};
+
+static DEFINE_HASHTABLE(native_counts, 10);
+static DEFINE_SPINLOCK(native_counts_lock);
+
+/* What trace's hash map does: find (addr, hook, offset), count it. */
+static void native_count(u32 addr, u32 hook, u64 offset)
+{
+	u32 key = jhash_3words(addr, hook, (u32)offset, 0);
+	struct native_count *c;
+
+	rcu_read_lock();
+	hash_for_each_possible_rcu(native_counts, c, node, key) {
+		if (c->addr == addr && c->hook == hook && c->offset == offset) {
+			atomic64_inc(&c->n);
+			rcu_read_unlock();
+			return;
+		}
+	}
+	rcu_read_unlock();
+	c = kzalloc(sizeof(*c), GFP_ATOMIC);
+	if (!c)
+		return;
+	c->addr = addr;
+	c->hook = hook;
+	c->offset = offset;
+	atomic64_set(&c->n, 1);
+	spin_lock(&native_counts_lock);
+	hash_add_rcu(native_counts, &c->node, key);
+	spin_unlock(&native_counts_lock);
+}
+
+static struct native_device *native_of(struct vfio_device *core_vdev)
+{
+	return container_of(core_vdev, struct native_device, core.vdev);
+}
+
+static int native_open_device(struct vfio_device *core_vdev)
+{
+	struct native_device *ndev = native_of(core_vdev);
+	int ret;
+
+	ret = vfio_pci_core_enable(&ndev->core);
+	if (ret)
+		return ret;
+	vfio_pci_core_finish_enable(&ndev->core);
+	return 0;
+}
+
+static ssize_t native_rw(struct vfio_device *core_vdev, char __user *buf, size_t count,
+			 loff_t *ppos, bool write)
+{
+	struct native_device *ndev = native_of(core_vdev);
+	unsigned int index = NATIVE_INDEX(*ppos);
+	u64 pos = NATIVE_POS(*ppos);
+
+	if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
+		if (tracing)
+			native_count(ndev->addr, write ? NATIVE_CONFIG_WRITE : NATIVE_CONFIG_READ, pos);
+	} else if (index == VFIO_PCI_BAR0_REGION_INDEX && pos < PAGE_SIZE) {
+		native_count(ndev->addr, write ? NATIVE_BAR_WRITE : NATIVE_BAR_READ, pos);
+		if (!tracing && pos == NATIVE_EMULATED && count == sizeof(ndev->scratch)) {
+			if (write ? copy_from_user(&ndev->scratch, buf, count) :
+				    copy_to_user(buf, &ndev->scratch, count))
+				return -EFAULT;
+			*ppos += count;
+			return count;
+		}
+	}
+	return write ? vfio_pci_core_write(core_vdev, buf, count, ppos) :
+		       vfio_pci_core_read(core_vdev, buf, count, ppos);
+}
+
+static ssize_t native_read(struct vfio_device *core_vdev, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	return native_rw(core_vdev, buf, count, ppos, false);
+}
+
+static ssize_t native_write(struct vfio_device *core_vdev, const char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	return native_rw(core_vdev, (char __user *)buf, count, ppos, true);
+}
+
+/* BAR0's region info with its first page left out of the mmap-able area. */
+static long native_bar0_info(struct native_device *ndev, unsigned long arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	struct {
+		struct vfio_region_info_cap_sparse_mmap sparse;
+		struct vfio_region_sparse_mmap_area area;
+	} cap = {};
+	struct vfio_region_info info;
+	u64 size = pci_resource_len(ndev->core.pdev, 0);
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	info.offset = 0;
+	info.size = size;
+	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+		     VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
+	cap.sparse.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+	cap.sparse.header.version = 1;
+	cap.sparse.nr_areas = 1;
+	cap.area.offset = PAGE_SIZE;
+	cap.area.size = size - PAGE_SIZE;
+	if (info.argsz < sizeof(info) + sizeof(cap)) {
+		info.argsz = sizeof(info) + sizeof(cap);
+		info.cap_offset = 0;
+	} else {
+		if (copy_to_user((void __user *)arg + sizeof(info), &cap, sizeof(cap)))
+			return -EFAULT;
+		info.cap_offset = sizeof(info);
+	}
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long native_ioctl(struct vfio_device *core_vdev, unsigned int cmd, unsigned long arg)
+{
+	struct native_device *ndev = native_of(core_vdev);
+	u32 index;
+
+	if (tracing)
+		native_count(ndev->addr, NATIVE_IOCTL, cmd);
+	if (cmd == VFIO_DEVICE_GET_REGION_INFO) {
+		if (get_user(index, (u32 __user *)(arg + offsetof(struct vfio_region_info, index))))
+			return -EFAULT;
+		if (index == VFIO_PCI_BAR0_REGION_INDEX && pci_resource_len(ndev->core.pdev, 0) > PAGE_SIZE)
+			return native_bar0_info(ndev, arg);
+	}
+	return vfio_pci_core_ioctl(core_vdev, cmd, arg);
+}
+
+static int native_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
+{
+	if (NATIVE_INDEX((u64)vma->vm_pgoff << PAGE_SHIFT) == VFIO_PCI_BAR0_REGION_INDEX &&
+	    !NATIVE_POS((u64)vma->vm_pgoff << PAGE_SHIFT))
+		return -EINVAL;
+	return vfio_pci_core_mmap(core_vdev, vma);
+}
+
+static const struct vfio_device_ops native_ops = {
+	.name = "vfio-pci-native",
+	.init = vfio_pci_core_init_dev,
+	.release = vfio_pci_core_release_dev,
+	.open_device = native_open_device,
+	.close_device = vfio_pci_core_close_device,
+	.ioctl = native_ioctl,
+	.device_feature = vfio_pci_core_ioctl_feature,
+	.read = native_read,
+	.write = native_write,
+	.mmap = native_mmap,
+	.request = vfio_pci_core_request,
+	.match = vfio_pci_core_match,
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+};
+
+static int native_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct native_device *ndev;
+	int ret;
+
+	if (pdev->hdr_type != PCI_HEADER_TYPE_NORMAL)
+		return -EINVAL;
+	ndev = vfio_alloc_device(native_device, core.vdev, &pdev->dev, &native_ops);
+	if (IS_ERR(ndev))
+		return PTR_ERR(ndev);
+	ndev->addr = pci_dev_id(pdev);
+	dev_set_drvdata(&pdev->dev, &ndev->core);
+	ret = vfio_pci_core_register_device(&ndev->core);
+	if (ret)
+		vfio_put_device(&ndev->core.vdev);
+	return ret;
+}
+
+static void native_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+
+	vfio_pci_core_unregister_device(core);
+	vfio_put_device(&core->vdev);
+}
+
+static const struct pci_device_id native_table[] = {
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
+	{}
+};
+
+static struct pci_driver native_driver = {
+	.name = "vfio-pci-native",
+	.id_table = native_table,
+	.probe = native_probe,
+	.remove = native_remove,
+	.err_handler = &vfio_pci_core_err_handlers,
+	.driver_managed_dma = true,
+};
+
+static int __init native_init(void)
+{
+	if (strcmp(policy, "trace") && strcmp(policy, "emulate"))
+		return -EINVAL;
+	tracing = !strcmp(policy, "trace");
+	return pci_register_driver(&native_driver);
+}
+
+static void __exit native_exit(void)
+{
+	struct native_count *c;
+	struct hlist_node *tmp;
+	int bkt;
+
+	pci_unregister_driver(&native_driver);
+	hash_for_each_safe(native_counts, bkt, tmp, c, node)
+		kfree(c);
+}
+
+module_init(native_init);
+module_exit(native_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Benchmark only: trace and emulating-trap policies as a C variant driver");
