@@ -17,6 +17,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* bpf_loop() turns at most 2^23 times per call. */
 const volatile __u32 spin_loops = 1 << 22;
 const volatile __u32 spin_rounds = 1;
+const volatile __u32 poll_rounds = 0;
 const volatile __u64 trap_len = 0x1000;
 
 static long spin(__u64 index, void *ctx)
@@ -27,6 +28,9 @@ static long spin(__u64 index, void *ctx)
 SEC("struct_ops.s/attach")
 int BPF_PROG(slow_attach, struct vfio_pci_bpf_dev *dev)
 {
+	for (__u32 i = 0; i < poll_rounds && i < 64; i++)
+		vfio_pci_bpf_bar_poll(dev, 0, 0, VFIO_PCI_BPF_POLL_MATCH(0xffffffff, 0xdeadbeef),
+				      100000);
 	for (__u32 i = 0; i < spin_rounds && i < 64; i++)
 		bpf_loop(spin_loops, spin, NULL, 0);
 	return trap_len ? vfio_pci_bpf_trap_bar(dev, 0, 0, trap_len) : 0;

@@ -121,7 +121,7 @@ detach_pin /sys/fs/bpf/feature
 holder=$!
 wait_for_line "$SCRATCH/hold0" holding
 "$CTL" attach "$TEST_POLICIES/slow_attach.bpf.o" --target "$EDU0" --set trap_len=0 \
-	--set spin_rounds=8 --pin /sys/fs/bpf/slow >/dev/null 2>&1 &
+	--set spin_rounds=0 --set poll_rounds=20 --pin /sys/fs/bpf/slow >/dev/null 2>&1 &
 slow=$!
 # A moment for the attach to start; without it the check below only gets weaker.
 sleep 0.5

@@ -68,9 +68,14 @@ detach_pin /sys/fs/bpf/trap
 # trap policy is attached to it.
 unbind "$EDU1"
 check "attach slow_attach to every edu (it traps BAR0's first page)" "$CTL" attach \
-	"$TEST_POLICIES/slow_attach.bpf.o" --vendor 0x1234 --device 0x11e8 --pin /sys/fs/bpf/slow
+	"$TEST_POLICIES/slow_attach.bpf.o" --vendor 0x1234 --device 0x11e8 --set spin_rounds=0 \
+	--pin /sys/fs/bpf/slow
+# The busy attach sleeps in register polls on edu0, held open meanwhile.
+"$CLIENT" --hold 60 "$EDU0" >"$SCRATCH/hold0" &
+holder=$!
+wait_for_line "$SCRATCH/hold0" holding
 "$CTL" attach "$TEST_POLICIES/slow_attach.bpf.o" --target "$EDU0" --name busy --set trap_len=0 \
-	--set spin_rounds=6 --pin /sys/fs/bpf/busy >/dev/null 2>&1 &
+	--set spin_rounds=0 --set poll_rounds=20 --pin /sys/fs/bpf/busy >/dev/null 2>&1 &
 busy=$!
 # A moment for that attach to start; without it the check below only gets weaker.
 sleep 0.5
@@ -81,6 +86,8 @@ wait "$racer"
 wait "$busy"
 check_eq "its first successful open already saw the trap" "sparse 0 = 0x1000+0xff000" \
 	"$(cat "$SCRATCH/first")"
+kill "$holder"
+wait "$holder" 2>/dev/null
 detach_pin /sys/fs/bpf/slow /sys/fs/bpf/busy
 
 # --- policies attach and detach while VMMs open and close ---------------------------
