@@ -104,7 +104,9 @@ $(BUILD)/tools/vfio-bench: tools/vfio-bench/main.c $(VFIO_LIB_SRCS) $(wildcard t
 	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^)
 
 LOADER_SRCS := $(wildcard loader/*.c)
-$(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
+# What every program built on the loader depends on besides its own source.
+LOADER_DEPS := $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
+$(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
@@ -124,7 +126,7 @@ VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-c
 
 TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tests/vfio-fuzz \
 	$(BUILD)/tests/vpb-scale
-$(BUILD)/tests/vpb-scale: tests/helpers/vpb_scale.c $(LOADER_SRCS) $(wildcard loader/*.h)
+$(BUILD)/tests/vpb-scale: tests/helpers/vpb_scale.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
@@ -132,7 +134,7 @@ $(BUILD)/tests/vfio-%: tests/helpers/vfio_%.c $(VFIO_CLIENT_LIB) $(wildcard tool
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^) -lpthread
-$(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_SRCS) $(wildcard loader/*.h)
+$(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
