@@ -93,8 +93,50 @@ struct vfio_pci_bpf_ioctl {
 	__u64 arg; /* the user's argument: an address, never dereferenced */
 };
 
-/* Flags of struct vfio_pci_bpf_ops. */
-#define VFIO_PCI_BPF_F_ALL 0
+/*
+ * Flags of struct vfio_pci_bpf_ops.  MIGRATION: the policy owns the
+ * device's live migration (docs/migration.md); it must implement mig_save
+ * and mig_load, and a device has one such owner at most.
+ */
+#define VFIO_PCI_BPF_F_MIGRATION (1U << 0)
+#define VFIO_PCI_BPF_F_ALL VFIO_PCI_BPF_F_MIGRATION
+
+/*
+ * One migration step as the owner sees it.  The module walks the VFIO
+ * migration state machine itself, so from and to (enum
+ * vfio_device_mig_state) are always a single arc.  In mig_save, len is the
+ * room for the payload (the policy's mig_size) and pos what it wrote so
+ * far; in mig_load, len is the payload's length and pos what it read.
+ */
+struct vfio_pci_bpf_mig {
+	__u32 from;
+	__u32 to;
+	__u32 len;
+	__u32 pos;
+};
+
+/* Largest mig_size a policy may declare. */
+#define VFIO_PCI_BPF_MIG_MAX_SIZE (1U << 20)
+
+/*
+ * The migration stream the module writes and checks: this header, then
+ * payload_len bytes written by the owner's mig_save.  All fields are
+ * little-endian; crc32c covers the header (with crc32c taken as 0) and
+ * then the payload.
+ */
+#define VFIO_PCI_BPF_MIG_MAGIC 0x4d425056 /* "VPBM" */
+#define VFIO_PCI_BPF_MIG_VERSION 1
+struct vfio_pci_bpf_mig_header {
+	__le32 magic;
+	__le16 version;
+	__le16 header_len;
+	char policy[VFIO_PCI_BPF_NAME_LEN]; /* the owner's name, NUL-padded */
+	__le16 vendor;
+	__le16 device;
+	__le32 payload_len;
+	__le32 crc32c;
+	__le32 reserved; /* 0 */
+};
 
 /* Most ranges one device may have trapped, over all its policies. */
 #define VFIO_PCI_BPF_MAX_TRAPS 16
@@ -120,12 +162,22 @@ struct vfio_pci_bpf_ops {
 	int (*bar_read)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
 	int (*bar_write)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
 
+	/*
+	 * Migration (all may sleep), for VFIO_PCI_BPF_F_MIGRATION: mig_state
+	 * on every arc, before mig_save on STOP -> STOP_COPY and after
+	 * mig_load on RESUMING -> STOP; 0 or -errno.
+	 */
+	int (*mig_state)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig *mig);
+	int (*mig_save)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig *mig);
+	int (*mig_load)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig *mig);
+
 	char name[VFIO_PCI_BPF_NAME_LEN];
 	__u32 target;
 	__u32 vendor;
 	__u32 device;
 	__u32 flags;
 	__s32 priority;
+	__u32 mig_size; /* most payload bytes mig_save writes, 1..MIG_MAX_SIZE */
 };
 
 /* Hook numbering, shared by the counters and the sysfs view. */
@@ -139,8 +191,18 @@ enum vfio_pci_bpf_hook {
 	VFIO_PCI_BPF_HOOK_CONFIG_WRITE,
 	VFIO_PCI_BPF_HOOK_BAR_READ,
 	VFIO_PCI_BPF_HOOK_BAR_WRITE,
+	VFIO_PCI_BPF_HOOK_MIG_STATE,
+	VFIO_PCI_BPF_HOOK_MIG_SAVE,
+	VFIO_PCI_BPF_HOOK_MIG_LOAD,
 	VFIO_PCI_BPF_NR_HOOKS,
 };
+
+/* Hooks whose programs may be sleepable (SEC("struct_ops.s/<hook>")). */
+#define VFIO_PCI_BPF_SLEEPABLE_HOOKS                                           \
+	((1U << VFIO_PCI_BPF_HOOK_ATTACH) | (1U << VFIO_PCI_BPF_HOOK_DETACH) | \
+	 (1U << VFIO_PCI_BPF_HOOK_OPEN) | (1U << VFIO_PCI_BPF_HOOK_CLOSE) |   \
+	 (1U << VFIO_PCI_BPF_HOOK_IOCTL) | (1U << VFIO_PCI_BPF_HOOK_MIG_STATE) | \
+	 (1U << VFIO_PCI_BPF_HOOK_MIG_SAVE) | (1U << VFIO_PCI_BPF_HOOK_MIG_LOAD))
 
 /* Where each hook sits in struct vfio_pci_bpf_ops, by enum vfio_pci_bpf_hook. */
 #define VFIO_PCI_BPF_HOOK_OFFSETS                                              \
@@ -154,6 +216,9 @@ enum vfio_pci_bpf_hook {
 		__builtin_offsetof(struct vfio_pci_bpf_ops, config_write),     \
 		__builtin_offsetof(struct vfio_pci_bpf_ops, bar_read),         \
 		__builtin_offsetof(struct vfio_pci_bpf_ops, bar_write),        \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, mig_state),        \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, mig_save),         \
+		__builtin_offsetof(struct vfio_pci_bpf_ops, mig_load),         \
 	}
 
 /*
@@ -162,7 +227,8 @@ enum vfio_pci_bpf_hook {
  */
 #define VFIO_PCI_BPF_HOOK_NAMES                                                \
 	"attach", "detach", "open", "close", "ioctl", "config_read",           \
-		"config_write", "bar_read", "bar_write"
+		"config_write", "bar_read", "bar_write", "mig_state", "mig_save",   \
+		"mig_load"
 #define VFIO_PCI_BPF_STAT_NAMES "calls", "pass", "handled", "denied", "error", "ns"
 
 /* One access as the shipped policies stream it through a ring buffer. */
@@ -204,6 +270,16 @@ extern int vfio_pci_bpf_bar_poll(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 
 extern int vfio_pci_bpf_trap_bar(struct vfio_pci_bpf_dev *dev, __u32 bar, __u64 offset,
 				 __u64 len) __ksym;
 extern int vfio_pci_bpf_untrap_bar(struct vfio_pci_bpf_dev *dev, __u32 bar) __ksym;
+
+/*
+ * Sleepable, from mig_save and mig_load only: append @data to the stream,
+ * or take the next bytes of it into @data.  -ENOSPC past mig_size,
+ * -ENODATA past the payload, -EPERM in the other hook.
+ */
+extern int vfio_pci_bpf_mig_write(struct vfio_pci_bpf_mig *mig, const void *data,
+				  __u32 data__sz) __ksym;
+extern int vfio_pci_bpf_mig_read(struct vfio_pci_bpf_mig *mig, void *data,
+				 __u32 data__sz) __ksym;
 
 /* Declares a hook program: VFIO_PCI_BPF_PROG(name, config_read, dev, acc). */
 #define VFIO_PCI_BPF_PROG(fn, hook, ...)                                       \

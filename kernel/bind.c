@@ -17,6 +17,10 @@
  *                                enabled, the attach running on it; held
  *                                across the attach, detach, open and close
  *                                hooks and vfio-pci-core's enable/disable
+ *   vpb_mig.lock                 the device's migration state and data fds;
+ *                                alone (under the device's SRCU) in the
+ *                                migration ioctls, which run the owner's
+ *                                migration hooks with it held
  *   memory_lock, PCI cfg access  vfio-pci-core's and the PCI core's, taken
  *                                by the I/O helpers and the kfuncs
  *
@@ -92,6 +96,9 @@ static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 			 name, VPB_MAX_CHAIN);
 		return -E2BIG;
 	}
+	ret = vpb_mig_may_chain(vdev, policy, NULL);
+	if (ret)
+		return ret;
 	ret = vpb_attach_begin(vdev, policy, NULL);
 	if (ret)
 		return ret;
@@ -257,6 +264,9 @@ static int vpb_swap_in(struct vpb_device *vdev, struct vpb_policy *old,
 	struct vpb_chain *next;
 	int ret;
 
+	ret = vpb_mig_may_chain(vdev, new, old);
+	if (ret)
+		return ret;
 	ret = vpb_attach_begin(vdev, new, old);
 	if (ret)
 		return ret;

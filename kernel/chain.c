@@ -129,6 +129,7 @@ struct vpb_chain *vpb_chain_publish(struct vpb_device *vdev, struct vpb_chain *n
 	rcu_assign_pointer(vdev->chain, next);
 	WRITE_ONCE(vdev->hot, hot);
 	synchronize_srcu(&vdev->srcu);
+	vpb_mig_advertise(vdev);
 	return prev;
 }
 

@@ -58,9 +58,9 @@ static __always_inline void vpb_count(struct vpb_device *vdev, enum vfio_pci_bpf
 		this_cpu_inc(vdev->stats->hook[hook][last]);
 }
 
-/* One lifecycle hook of one policy, counted on its own. */
-static int vpb_call_lifecycle(struct vpb_device *vdev, struct vpb_policy *policy,
-			      enum vfio_pci_bpf_hook hook)
+/* One lifecycle or migration hook of one policy, counted on its own. */
+static int vpb_call_one(struct vpb_device *vdev, struct vpb_policy *policy,
+			enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_mig *mig)
 {
 	struct vfio_pci_bpf_ops *ops = policy->ops;
 	struct vfio_pci_bpf_dev *dev = &vdev->info;
@@ -81,13 +81,25 @@ static int vpb_call_lifecycle(struct vpb_device *vdev, struct vpb_policy *policy
 	case VFIO_PCI_BPF_HOOK_CLOSE:
 		ops->close(dev);
 		break;
+	case VFIO_PCI_BPF_HOOK_MIG_STATE:
+		ret = ops->mig_state(dev, mig);
+		break;
+	case VFIO_PCI_BPF_HOOK_MIG_SAVE:
+		ret = ops->mig_save(dev, mig);
+		break;
+	case VFIO_PCI_BPF_HOOK_MIG_LOAD:
+		ret = ops->mig_load(dev, mig);
+		break;
 	default:
 		break;
 	}
 	kind = vpb_kind(ret, false);
 	vpb_count(vdev, hook, kind == VPB_STAT_PASS, kind == VPB_STAT_ERROR,
 		  kind == VPB_STAT_DENIED ? kind : VPB_STAT_PASS, start, 1);
-	return kind == VPB_STAT_ERROR ? VFIO_PCI_BPF_PASS : ret;
+	if (kind != VPB_STAT_ERROR)
+		return ret;
+	/* A lifecycle hook's stray value is ignored; a migration step fails. */
+	return mig ? -EIO : VFIO_PCI_BPF_PASS;
 }
 
 /* The access hooks share one type: call them through their member's offset. */
@@ -141,7 +153,7 @@ static void vpb_close_first(struct vpb_device *vdev, struct vpb_chain *chain,
 {
 	while (n--)
 		if (chain->policy[n]->hooks & BIT(VFIO_PCI_BPF_HOOK_CLOSE))
-			vpb_call_lifecycle(vdev, chain->policy[n], VFIO_PCI_BPF_HOOK_CLOSE);
+			vpb_call_one(vdev, chain->policy[n], VFIO_PCI_BPF_HOOK_CLOSE, NULL);
 }
 
 /*
@@ -158,7 +170,7 @@ int vpb_run_open(struct vpb_device *vdev)
 	for (i = 0; chain && i < chain->len; i++) {
 		if (!(chain->policy[i]->hooks & BIT(VFIO_PCI_BPF_HOOK_OPEN)))
 			continue;
-		ret = vpb_call_lifecycle(vdev, chain->policy[i], VFIO_PCI_BPF_HOOK_OPEN);
+		ret = vpb_call_one(vdev, chain->policy[i], VFIO_PCI_BPF_HOOK_OPEN, NULL);
 		if (ret != VFIO_PCI_BPF_PASS) {
 			vpb_close_first(vdev, chain, i);
 			return ret;
@@ -226,12 +238,20 @@ int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy)
 	lockdep_assert_held(&vdev->lock);
 	if (!policy->ops->attach)
 		return 0;
-	return vpb_call_lifecycle(vdev, policy, VFIO_PCI_BPF_HOOK_ATTACH);
+	return vpb_call_one(vdev, policy, VFIO_PCI_BPF_HOOK_ATTACH, NULL);
+}
+
+/* A migration hook of the device's owner, under its migration lock. */
+int vpb_call_mig(struct vpb_device *vdev, struct vpb_policy *policy,
+		 enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_mig *mig)
+{
+	lockdep_assert_held(&vdev->mig.lock);
+	return vpb_call_one(vdev, policy, hook, mig);
 }
 
 void vpb_call_detach(struct vpb_device *vdev, struct vpb_policy *policy)
 {
 	lockdep_assert_held(&vdev->lock);
 	if (policy->ops->detach)
-		vpb_call_lifecycle(vdev, policy, VFIO_PCI_BPF_HOOK_DETACH);
+		vpb_call_one(vdev, policy, VFIO_PCI_BPF_HOOK_DETACH, NULL);
 }

@@ -97,6 +97,8 @@ BTF_ID_FLAGS(func, vfio_pci_bpf_bar_write, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, vfio_pci_bpf_bar_poll, KF_TRUSTED_ARGS | KF_SLEEPABLE)
 BTF_ID_FLAGS(func, vfio_pci_bpf_trap_bar, KF_TRUSTED_ARGS)
 BTF_ID_FLAGS(func, vfio_pci_bpf_untrap_bar, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, vfio_pci_bpf_mig_write, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, vfio_pci_bpf_mig_read, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(vpb_kfunc_ids)
 
 BTF_ID_LIST(vpb_trap_kfunc_ids)

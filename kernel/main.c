@@ -52,6 +52,7 @@ static int vpb_init_dev(struct vfio_device *core_vdev)
 	INIT_LIST_HEAD(&vdev->node);
 	mutex_init(&vdev->lock);
 	RCU_INIT_POINTER(vdev->chain, NULL);
+	vpb_mig_init(vdev);
 	ret = init_srcu_struct(&vdev->srcu);
 	if (ret)
 		return ret;
@@ -69,6 +70,7 @@ out_stats:
 	free_percpu(vdev->stats);
 out_srcu:
 	cleanup_srcu_struct(&vdev->srcu);
+	vpb_mig_destroy(vdev);
 	return ret;
 }
 
@@ -79,6 +81,7 @@ static void vpb_release_dev(struct vfio_device *core_vdev)
 	vpb_bounce_free(vdev);
 	free_percpu(vdev->stats);
 	cleanup_srcu_struct(&vdev->srcu);
+	vpb_mig_destroy(vdev);
 	mutex_destroy(&vdev->lock);
 	vfio_pci_core_release_dev(core_vdev);
 }
@@ -118,8 +121,11 @@ static void vpb_close_device(struct vfio_device *core_vdev)
 
 	mutex_lock(&vdev->lock);
 	vpb_run_close(vdev);
+	vpb_mig_reset(vdev);
 	vdev->enabled = false;
 	vfio_pci_core_close_device(core_vdev);
+	/* An owner unlinked while the device was open stops migrating now. */
+	vpb_mig_advertise(vdev);
 	mutex_unlock(&vdev->lock);
 }
 
@@ -138,7 +144,11 @@ static noinline long vpb_ioctl_slow(struct vpb_device *vdev, unsigned int cmd,
 	}
 	if (cmd == VFIO_DEVICE_IOEVENTFD && vpb_hot(vdev, VPB_HOT_ANY_BAR))
 		return vpb_trap_ioeventfd(vdev, arg);
-	return vfio_pci_core_ioctl(&vdev->core.vdev, cmd, arg);
+	ret = vfio_pci_core_ioctl(&vdev->core.vdev, cmd, arg);
+	/* The uAPI: a reset device is RUNNING, with no data fd. */
+	if (cmd == VFIO_DEVICE_RESET && !ret && vdev->core.vdev.mig_ops)
+		vpb_mig_reset(vdev);
+	return ret;
 }
 
 /* Without any policy, one load and a test before vfio-pci-core. */

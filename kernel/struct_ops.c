@@ -22,18 +22,19 @@ BTF_ID(struct, vfio_pci_bpf_ops)
 BTF_ID(struct, vfio_pci_bpf_access)
 BTF_ID(struct, vfio_pci_bpf_dev)
 BTF_ID(struct, vfio_pci_bpf_ioctl)
+BTF_ID(struct, vfio_pci_bpf_mig)
 #define vpb_ops_type_id (vpb_type_ids[0])
 #define vpb_access_type_id (vpb_type_ids[1])
 #define vpb_dev_type_id (vpb_type_ids[2])
 #define vpb_ioctl_type_id (vpb_type_ids[3])
+#define vpb_mig_type_id (vpb_type_ids[4])
 
 const u32 vpb_hook_offsets[VFIO_PCI_BPF_NR_HOOKS] = VFIO_PCI_BPF_HOOK_OFFSETS;
 
-/* Hooks that run in process context with nothing held may sleep. */
-#define VPB_SLEEPABLE_HOOKS                                                    \
-	(BIT(VFIO_PCI_BPF_HOOK_ATTACH) | BIT(VFIO_PCI_BPF_HOOK_DETACH) |      \
-	 BIT(VFIO_PCI_BPF_HOOK_OPEN) | BIT(VFIO_PCI_BPF_HOOK_CLOSE) |         \
-	 BIT(VFIO_PCI_BPF_HOOK_IOCTL))
+/*
+ * Hooks that run in process context with no spinlock or RCU read side held
+ * may sleep: VFIO_PCI_BPF_SLEEPABLE_HOOKS.
+ */
 
 static int vpb_hook_of(u32 moff)
 {
@@ -72,6 +73,8 @@ static const char *vpb_struct_name(const struct bpf_reg_state *reg)
 		return "vfio_pci_bpf_dev";
 	if (reg->btf_id == vpb_ioctl_type_id)
 		return "vfio_pci_bpf_ioctl";
+	if (reg->btf_id == vpb_mig_type_id)
+		return "vfio_pci_bpf_mig";
 	return "(a vfio_pci_bpf struct)";
 }
 
@@ -102,8 +105,8 @@ static int vpb_check_member(const struct btf_type *t, const struct btf_member *m
 	if (hook < 0)
 		return -EINVAL;
 	/* The verifier only says "unsupported member"; the log says why. */
-	if (prog->sleepable && !(VPB_SLEEPABLE_HOOKS & BIT(hook))) {
-		pr_info_ratelimited("program %s: %s cannot be sleepable (only attach, detach, open, close and ioctl may sleep)\n",
+	if (prog->sleepable && !(VFIO_PCI_BPF_SLEEPABLE_HOOKS & BIT(hook))) {
+		pr_info_ratelimited("program %s: %s cannot be sleepable (only attach, detach, open, close, ioctl and the mig_* hooks may sleep)\n",
 				    prog->aux->name, vpb_hook_names[hook]);
 		return -EINVAL;
 	}
@@ -154,6 +157,11 @@ static int vpb_init_member(const struct btf_type *t, const struct btf_member *me
 	case offsetof(struct vfio_pci_bpf_ops, priority):
 		ops->priority = uops->priority;
 		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, mig_size):
+		if (uops->mig_size > VFIO_PCI_BPF_MIG_MAX_SIZE)
+			return -EINVAL;
+		ops->mig_size = uops->mig_size;
+		return 1;
 	}
 	return 0;
 }
@@ -163,7 +171,16 @@ static int vpb_validate(void *kdata)
 	struct vfio_pci_bpf_ops *ops = kdata;
 
 	/* init_member only sees a name that was given. */
-	return ops->name[0] ? 0 : -EINVAL;
+	if (!ops->name[0])
+		return -EINVAL;
+	if (!(ops->flags & VFIO_PCI_BPF_F_MIGRATION))
+		return 0;
+	if (!ops->mig_save || !ops->mig_load || !ops->mig_size) {
+		pr_info_ratelimited("policy '%s': a migration owner needs mig_save, mig_load and a mig_size of 1 to %u\n",
+				    ops->name, VFIO_PCI_BPF_MIG_MAX_SIZE);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static struct kmem_cache *vpb_policy_cache;
@@ -275,6 +292,11 @@ static int vpb_stub_access(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_acc
 	return 0;
 }
 
+static int vpb_stub_mig(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig *mig)
+{
+	return 0;
+}
+
 static struct vfio_pci_bpf_ops vpb_cfi_stubs = {
 	.attach = vpb_stub_dev,
 	.detach = vpb_stub_dev_void,
@@ -285,6 +307,9 @@ static struct vfio_pci_bpf_ops vpb_cfi_stubs = {
 	.config_write = vpb_stub_access,
 	.bar_read = vpb_stub_access,
 	.bar_write = vpb_stub_access,
+	.mig_state = vpb_stub_mig,
+	.mig_save = vpb_stub_mig,
+	.mig_load = vpb_stub_mig,
 };
 
 static struct bpf_struct_ops vpb_struct_ops = {

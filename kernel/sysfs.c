@@ -83,6 +83,10 @@ static ssize_t counters_show(struct device *dev, struct device_attribute *attr,
 	len += sysfs_emit_at(buf, len, "trapped_writes %llu\n", VPB_SUM(vdev, trapped_writes));
 	len += sysfs_emit_at(buf, len, "attaches %llu\n", VPB_SUM(vdev, attaches));
 	len += sysfs_emit_at(buf, len, "detaches %llu\n", VPB_SUM(vdev, detaches));
+	len += sysfs_emit_at(buf, len, "migration.arcs %llu\n", VPB_SUM(vdev, mig_arcs));
+	len += sysfs_emit_at(buf, len, "migration.saved_bytes %llu\n", VPB_SUM(vdev, mig_saved));
+	len += sysfs_emit_at(buf, len, "migration.loaded_bytes %llu\n", VPB_SUM(vdev, mig_loaded));
+	len += sysfs_emit_at(buf, len, "migration.refused %llu\n", VPB_SUM(vdev, mig_refused));
 	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++) {
 		u64 sum[VPB_NR_STATS];
 

@@ -78,6 +78,10 @@ struct vpb_counters {
 	u64 trapped_writes;
 	u64 attaches;
 	u64 detaches;
+	u64 mig_arcs;
+	u64 mig_saved; /* stream bytes, header included */
+	u64 mig_loaded;
+	u64 mig_refused; /* streams refused before mig_load ran */
 	unsigned int runs; /* chain runs, for sampling the time spent */
 };
 
@@ -85,6 +89,19 @@ struct vpb_counters {
 #define VPB_HOT_BAR(bar) BIT(VFIO_PCI_BPF_NR_HOOKS + (bar))
 #define VPB_HOT_ANY_BAR GENMASK(VFIO_PCI_BPF_NR_HOOKS + VFIO_PCI_BPF_NUM_BARS - 1, \
 				VFIO_PCI_BPF_NR_HOOKS)
+
+struct vpb_mig_file;
+
+/*
+ * The device's VFIO migration state, used while a policy with
+ * VFIO_PCI_BPF_F_MIGRATION is chained (see migration.c).
+ */
+struct vpb_mig {
+	struct mutex lock; /* inside vpb_device.lock */
+	enum vfio_device_mig_state state;
+	struct vpb_mig_file *save; /* the data fd of STOP_COPY */
+	struct vpb_mig_file *resume; /* the data fd of RESUMING */
+};
 
 struct vpb_device {
 	struct vfio_pci_core_device core; /* must stay first: vfio_alloc_device */
@@ -119,6 +136,7 @@ struct vpb_device {
 	unsigned int nr_pending;
 	struct vpb_trap *pending;
 	struct vpb_bounce *bounce; /* made on first use, see bounce.c */
+	struct vpb_mig mig;
 };
 
 static inline bool vpb_hot(struct vpb_device *vdev, unsigned long bits)
@@ -131,6 +149,7 @@ static inline struct vpb_chain *vpb_chain_locked(struct vpb_device *vdev)
 {
 	return rcu_dereference_protected(vdev->chain, lockdep_is_held(&vdev->lock));
 }
+
 
 extern struct mutex vpb_lock;
 extern struct list_head vpb_devices;
@@ -175,6 +194,8 @@ int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
 int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
 		   enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_access *acc);
 int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy);
+int vpb_call_mig(struct vpb_device *vdev, struct vpb_policy *policy,
+		 enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_mig *mig);
 void vpb_call_detach(struct vpb_device *vdev, struct vpb_policy *policy);
 
 /* access.c: config and BAR access through the device fd */
@@ -195,6 +216,41 @@ int vpb_config_check(struct pci_dev *pdev, u32 offset, u32 size);
 int vpb_config_io_atomic(struct vpb_device *vdev, u32 offset, u32 size,
 			 u64 *val, bool write);
 void vpb_map_bars(struct vpb_device *vdev);
+
+/* migration.c and mig_file.c: the VFIO migration uAPI */
+void vpb_mig_init(struct vpb_device *vdev);
+void vpb_mig_destroy(struct vpb_device *vdev);
+int vpb_mig_may_chain(struct vpb_device *vdev, struct vpb_policy *in,
+		      struct vpb_policy *out);
+void vpb_mig_advertise(struct vpb_device *vdev);
+void vpb_mig_reset(struct vpb_device *vdev);
+static inline bool vpb_owns_migration(const struct vpb_policy *policy)
+{
+	return policy->ops->flags & VFIO_PCI_BPF_F_MIGRATION;
+}
+
+#define VPB_MIG_HDR sizeof(struct vfio_pci_bpf_mig_header)
+
+/* What a resume stream must be, fixed when RESUMING begins. */
+struct vpb_mig_expect {
+	char policy[VFIO_PCI_BPF_NAME_LEN];
+	u16 vendor;
+	u16 device;
+	u32 max_payload;
+};
+
+void vpb_mig_expect_init(struct vpb_mig_expect *want, struct vpb_device *vdev,
+			 const struct vpb_policy *owner);
+void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *stream, u32 payload_len);
+const char *vpb_mig_refusal(const struct vpb_mig_expect *want, const u8 *stream, size_t len,
+			    bool complete);
+void vpb_mig_refused(struct vpb_device *vdev, const char *why);
+
+struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, void *buf, size_t len,
+				      const struct vpb_mig_expect *resume);
+struct file *vpb_mig_file_get(struct vpb_mig_file *mf);
+void *vpb_mig_file_take(struct vpb_mig_file *mf, size_t *len, int *err);
+void vpb_mig_file_disable(struct vpb_mig_file *mf);
 
 /* bounce.c: handing vfio-pci-core data the VMM can no longer change */
 int vpb_bounce_config_write(struct vpb_device *vdev, u64 val, u32 size,

@@ -120,15 +120,16 @@ static void vpb_add_hint(char *err, size_t errlen)
 			snprintf(err + len, errlen - len, " (%s)", hints[i].hint);
 }
 
-/* Hooks that run where sleeping is not allowed, by name. */
+static const char *const vpb_hook_names[VFIO_PCI_BPF_NR_HOOKS] = { VFIO_PCI_BPF_HOOK_NAMES };
+
+/* Whether a hook, by name, may have a sleepable program. */
 static bool vpb_hook_may_sleep(const char *hook)
 {
-	static const char *const sleepable[] = { "attach", "detach", "open", "close", "ioctl" };
 	size_t i;
 
-	for (i = 0; i < sizeof(sleepable) / sizeof(sleepable[0]); i++)
-		if (!strcmp(hook, sleepable[i]))
-			return true;
+	for (i = 0; i < VFIO_PCI_BPF_NR_HOOKS; i++)
+		if (!strcmp(hook, vpb_hook_names[i]))
+			return VFIO_PCI_BPF_SLEEPABLE_HOOKS & (1U << i);
 	return false;
 }
 
@@ -150,7 +151,7 @@ static int vpb_check_sleepable(struct bpf_object *obj, char *err, size_t errlen)
 			continue;
 		snprintf(err, errlen,
 			 "program %s: %s cannot be sleepable (SEC(\"%s\")); only attach, detach, "
-			 "open, close and ioctl may sleep",
+			 "open, close, ioctl and the mig_* hooks may sleep",
 			 bpf_program__name(prog), sec + strlen(prefix), sec);
 		return -EINVAL;
 	}

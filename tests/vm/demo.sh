@@ -67,6 +67,20 @@ for bus in json.load(sys.stdin):
             print("  guest sees %04x:%04x at slot %d with %d BARs" % (d["id"]["vendor"], d["id"]["device"], d["slot"], len(d.get("regions", []))))'
 wait "$qemu"
 
-rm -f /sys/fs/bpf/demo-trace /sys/fs/bpf/demo-trap
+say "Live migration by a BPF policy: edu_migrate carries edu $EDU_A's registers to $EDU_B"
+bind "$EDU_A" vfio-pci-bpf && bind "$EDU_B" vfio-pci-bpf || exit 1
+"$CTL" attach "$POLICIES/edu_migrate.bpf.o" --pin /sys/fs/bpf/demo-mig || exit 1
+echo "  migration flags (VFIO_DEVICE_FEATURE_MIGRATION): $(op "$EDU_A" mig-flags) = STOP_COPY"
+"$CLIENT" "$EDU_A" bar-write 0 0x04 4 0x12345678 bar-write 0 0x08 4 5 bar-write 0 0x80 8 0x1000 \
+	mig-set STOP_COPY mig-read "$SCRATCH/edu.mig" mig-set RUNNING >/dev/null
+echo "  source: wrote liveness 0x12345678, factorial 5, DMA source 0x1000; saved $(stat -c %s "$SCRATCH/edu.mig") bytes:"
+python3 "$REPO/tests/vm/migstream.py" "$SCRATCH/edu.mig" show | fold -w 76 | sed 's/^/    /'
+echo "  destination: $("$CLIENT" "$EDU_B" mig-set RESUMING mig-write "$SCRATCH/edu.mig" mig-set RUNNING \
+	bar-read 0 0x04 4 bar-read 0 0x08 4 bar-read 0 0x80 8 | tail -n3 | sed 's/bar-read 0 //' | paste -sd, | sed 's/,/, /g')"
+python3 "$REPO/tests/vm/migstream.py" "$SCRATCH/edu.mig" flip 0 "$SCRATCH/bad.mig"
+echo "  a stream with one byte flipped: $("$CLIENT" "$EDU_B" mig-set RESUMING mig-write "$SCRATCH/bad.mig" | tail -n1)"
+echo "  kernel: $(dmesg | grep -o 'migration stream refused: .*' | tail -n1)"
+
+rm -f /sys/fs/bpf/demo-trace /sys/fs/bpf/demo-trap /sys/fs/bpf/demo-mig
 say "Done: policies detached, devices still bound to vfio-pci-bpf"
 finish

@@ -9,6 +9,9 @@ MODULE=$BUILD/kernel/vfio_pci_bpf.ko
 EDU0=0000:00:10.0
 EDU1=0000:00:11.0
 IGB_PF=0000:01:00.0
+# Alone behind their root ports, so that VFIO_DEVICE_RESET works (bus reset).
+EDU_A=0000:02:00.0
+EDU_B=0000:03:00.0
 SCRATCH=$(mktemp -d)
 FAILURES=0
 

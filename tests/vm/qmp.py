@@ -21,13 +21,13 @@ class NoReply(Exception):
     pass
 
 
-def connect(path, timeout=120.0):
+def connect(path, timeout=120.0, reply_timeout=None):
     deadline = time.monotonic() + timeout
     while True:
         try:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.connect(path)
-            sock.settimeout(TIMEOUT)
+            sock.settimeout(TIMEOUT if reply_timeout is None else reply_timeout)
             return sock
         except OSError:
             if time.monotonic() > deadline:
@@ -35,7 +35,9 @@ def connect(path, timeout=120.0):
             time.sleep(0.2)
 
 
-def replies(stream):
+def replies(stream, with_events=False):
+    # Events are dropped unless asked for: a caller waiting for a reply
+    # must not mistake one for it.
     while True:
         try:
             line = stream.readline()
@@ -44,9 +46,16 @@ def replies(stream):
         if not line:
             return
         msg = json.loads(line)
-        if "event" in msg:
+        if "event" in msg and not with_events:
             continue
         yield msg
+
+
+def send(sock, command, arguments=None):
+    request = {"execute": command}
+    if arguments:
+        request["arguments"] = arguments
+    sock.sendall(json.dumps(request).encode() + b"\n")
 
 
 def session(path, commands):
@@ -55,7 +64,7 @@ def session(path, commands):
         messages = replies(sock.makefile("r"))
         next(messages)  # greeting
         for command in ["qmp_capabilities"] + commands:
-            sock.sendall(json.dumps({"execute": command}).encode() + b"\n")
+            send(sock, command)
             reply = next(messages, None)
             if reply is None:
                 break

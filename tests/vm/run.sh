@@ -104,6 +104,8 @@ qemu_args=(
 	-device edu,addr=0x10 -device edu,addr=0x11
 	-device pcie-root-port,id=rp0,chassis=1,addr=0x1c
 	-device igb,bus=rp0,netdev=nic0 -netdev user,id=nic0,restrict=on
+	-device pcie-root-port,id=rp1,chassis=2,addr=0x1d -device edu,bus=rp1
+	-device pcie-root-port,id=rp2,chassis=3,addr=0x1e -device edu,bus=rp2
 	-qmp "unix:$results/qmp.sock,server=on,wait=off"
 )
 # shellcheck disable=SC2206

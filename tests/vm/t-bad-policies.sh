@@ -31,7 +31,7 @@ refused write-access-field "$T/bad_access_write.bpf.o" \
 refused kfunc-not-the-device "$T/bad_kfunc_arg.bpf.o" "expected pointer to STRUCT vfio_pci_bpf_dev" --target "$EDU0"
 refused sleepable-kfunc "$T/bad_sleep.bpf.o" "program must be sleepable to call sleepable kfunc vfio_pci_bpf_bar_poll" --target "$EDU0"
 refused sleepable-access-hook "$T/bad_sleepable_hook.bpf.o" \
-	"config_write cannot be sleepable (SEC(\"struct_ops.s/config_write\")); only attach, detach, open, close and ioctl may sleep" --target "$EDU0"
+	"config_write cannot be sleepable (SEC(\"struct_ops.s/config_write\")); only attach, detach, open, close, ioctl and the mig_* hooks may sleep" --target "$EDU0"
 refused trap-outside-attach "$T/bad_trap_hook.bpf.o" \
 	"calling kernel function vfio_pci_bpf_trap_bar is not allowed (vfio_pci_bpf_trap_bar may be called from attach only)" --target "$EDU0"
 # bpftool loads without those hints; the kernel log gives the reason.

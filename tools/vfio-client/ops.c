@@ -13,6 +13,7 @@
 
 #include "caps.h"
 #include "errname.h"
+#include "mig.h"
 #include "ops.h"
 
 #define VC_REGION_OFFSET(index) ((uint64_t)(index) << 40)
@@ -277,6 +278,8 @@ int vc_run_op(struct vc_dev *dev, int argc, char **argv)
 
 	if (argc >= 1 && (!strcmp(argv[0], "repeat") || !strcmp(argv[0], "loop")))
 		return repeat_op(dev, argc, argv, !strcmp(argv[0], "loop"));
+	if (!strncmp(argv[0], "mig-", 4))
+		return vc_mig_op(dev, argc, argv);
 	want = arity(argv[0]);
 	if (parse_args(argc, argv, want, a) || !sizes_valid(argv[0], a))
 		return -1;

@@ -95,7 +95,7 @@ int vc_open(struct vc_dev *dev, const struct vc_bdf *bdf, char *step, size_t ste
 	int ret;
 
 	memset(dev, 0, sizeof(*dev));
-	dev->container = dev->group = dev->device = -1;
+	dev->container = dev->group = dev->device = dev->mig_fd = -1;
 	vc_bdf_format(bdf, dev->bdf);
 	snprintf(dev->sysfs, sizeof(dev->sysfs), "/sys/bus/pci/devices/%s", dev->bdf);
 
@@ -134,13 +134,15 @@ fail:
 
 void vc_close(struct vc_dev *dev)
 {
+	if (dev->mig_fd >= 0)
+		close(dev->mig_fd);
 	if (dev->device >= 0)
 		close(dev->device);
 	if (dev->group >= 0)
 		close(dev->group);
 	if (dev->container >= 0)
 		close(dev->container);
-	dev->device = dev->group = dev->container = -1;
+	dev->device = dev->group = dev->container = dev->mig_fd = -1;
 }
 
 /*

@@ -20,6 +20,7 @@ struct vc_dev {
 	struct vfio_device_info info; /* fixed part only; caps via vc_device_info() */
 	uint64_t cfg_offset;	      /* of the config region on the device fd */
 	uint64_t cfg_size;
+	int mig_fd; /* the migration data fd last returned, or -1 */
 };
 
 /*

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The migration stream's framing (struct vfio_pci_bpf_mig_header): written
+ * behind the owner's payload on the source, checked on the destination as
+ * the VMM writes it and once more when RESUMING ends.  Nothing of a stream
+ * reaches the owner before every check passed.
+ */
+#include <linux/crc32.h>
+#include <linux/string.h>
+
+#include "vpb.h"
+
+void vpb_mig_expect_init(struct vpb_mig_expect *want, struct vpb_device *vdev,
+			 const struct vpb_policy *owner)
+{
+	memset(want, 0, sizeof(*want));
+	strscpy_pad(want->policy, owner->ops->name, sizeof(want->policy));
+	want->vendor = vdev->info.vendor;
+	want->device = vdev->info.device;
+	want->max_payload = owner->ops->mig_size;
+}
+
+/* The crc of a whole stream, its crc32c field taken as 0. */
+static u32 vpb_mig_crc(const u8 *stream, size_t len)
+{
+	static const __le32 zero;
+	size_t at = offsetof(struct vfio_pci_bpf_mig_header, crc32c);
+	u32 crc;
+
+	crc = __crc32c_le(~0, stream, at);
+	crc = __crc32c_le(crc, (const u8 *)&zero, sizeof(zero));
+	return ~__crc32c_le(crc, stream + at + sizeof(zero), len - at - sizeof(zero));
+}
+
+/* Frames @payload_len bytes of payload that follow the header in @stream. */
+void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *stream, u32 payload_len)
+{
+	struct vfio_pci_bpf_mig_header *hdr = (void *)stream;
+
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->magic = cpu_to_le32(VFIO_PCI_BPF_MIG_MAGIC);
+	hdr->version = cpu_to_le16(VFIO_PCI_BPF_MIG_VERSION);
+	hdr->header_len = cpu_to_le16(VPB_MIG_HDR);
+	memcpy(hdr->policy, src->policy, sizeof(hdr->policy));
+	hdr->vendor = cpu_to_le16(src->vendor);
+	hdr->device = cpu_to_le16(src->device);
+	hdr->payload_len = cpu_to_le32(payload_len);
+	hdr->crc32c = cpu_to_le32(vpb_mig_crc(stream, VPB_MIG_HDR + payload_len));
+}
+
+/*
+ * Why the first @len bytes of a stream cannot be loaded, or NULL.  While
+ * the VMM still writes (@complete false) a stream that is merely short is
+ * fine; once RESUMING ends, it is not.
+ */
+const char *vpb_mig_refusal(const struct vpb_mig_expect *want, const u8 *stream, size_t len,
+			    bool complete)
+{
+	const struct vfio_pci_bpf_mig_header *hdr = (const void *)stream;
+	u32 payload;
+
+	if (len < VPB_MIG_HDR)
+		return complete ? "truncated header" : NULL;
+	if (le32_to_cpu(hdr->magic) != VFIO_PCI_BPF_MIG_MAGIC)
+		return "bad magic";
+	if (le16_to_cpu(hdr->version) != VFIO_PCI_BPF_MIG_VERSION ||
+	    le16_to_cpu(hdr->header_len) != VPB_MIG_HDR)
+		return "unknown format version";
+	if (memcmp(hdr->policy, want->policy, sizeof(want->policy)))
+		return "saved by another policy";
+	if (le16_to_cpu(hdr->vendor) != want->vendor || le16_to_cpu(hdr->device) != want->device)
+		return "saved from another kind of device";
+	payload = le32_to_cpu(hdr->payload_len);
+	if (payload > want->max_payload)
+		return "payload larger than this policy's mig_size";
+	if (len - VPB_MIG_HDR > payload)
+		return "trailing bytes after the payload";
+	if (len - VPB_MIG_HDR < payload)
+		return complete ? "truncated payload" : NULL;
+	if (le32_to_cpu(hdr->crc32c) != vpb_mig_crc(stream, len))
+		return "checksum mismatch";
+	return NULL;
+}
+
+void vpb_mig_refused(struct vpb_device *vdev, const char *why)
+{
+	pci_info(vdev->core.pdev, "migration stream refused: %s\n", why);
+	this_cpu_inc(vdev->stats->mig_refused);
+}

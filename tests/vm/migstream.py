@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Read and rewrite a vfio-pci-bpf migration stream (include/vfio_pci_bpf.h).
+
+usage: migstream.py FILE show
+       migstream.py FILE set FIELD VALUE OUT   (crc32c recomputed)
+       migstream.py FILE flip OFFSET OUT       (one payload byte flipped, crc kept)
+
+FIELD is magic, version, header_len, policy, vendor, device or payload_len.
+Tests use it to make streams that are wrong in exactly one way.
+"""
+import struct
+import sys
+
+# struct vfio_pci_bpf_mig_header, little-endian.
+HEADER = struct.Struct("<IHH32sHHIII")
+FIELDS = ("magic", "version", "header_len", "policy", "vendor", "device",
+          "payload_len", "crc32c", "reserved")
+CRC_AT = 48  # offsetof(struct vfio_pci_bpf_mig_header, crc32c)
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def stream_crc(stream):
+    return crc32c(stream[:CRC_AT] + bytes(4) + stream[CRC_AT + 4:])
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    stream = bytearray(open(argv[1], "rb").read())
+    header = dict(zip(FIELDS, HEADER.unpack_from(stream)))
+    if argv[2] == "show":
+        header["policy"] = header["policy"].rstrip(b"\0").decode()
+        ok = header["crc32c"] == stream_crc(stream)
+        print(" ".join(f"{k}={v:#x}" if isinstance(v, int) else f"{k}={v}"
+                       for k, v in header.items()), "crc_ok=%d" % ok,
+              "bytes=%d" % len(stream))
+        return
+    if argv[2] == "set" and len(argv) == 6:
+        field, value, out = argv[3], argv[4], argv[5]
+        header[field] = value.encode() if field == "policy" else int(value, 0)
+        HEADER.pack_into(stream, 0, *(header[f] for f in FIELDS))
+        struct.pack_into("<I", stream, CRC_AT, stream_crc(stream))
+    elif argv[2] == "flip" and len(argv) == 5:
+        stream[HEADER.size + int(argv[3], 0)] ^= 0xFF
+        out = argv[4]
+    else:
+        sys.exit(__doc__)
+    open(out, "wb").write(stream)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
