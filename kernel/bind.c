@@ -206,17 +206,18 @@ int vpb_bind_policy(struct vpb_policy *policy)
 	}
 	policy->seq = ++vpb_policy_seq;
 	if (ops->target) {
+		/*
+		 * Not bound yet: the policy waits, and attaches in probe
+		 * before vfio registers the device (vpb_device_added).
+		 */
 		vdev = vpb_find_device(ops->target);
-		if (!vdev) {
-			pr_warn("policy '%s': target %04x:%02x:%02x.%x is not bound to vfio-pci-bpf\n",
+		if (!vdev)
+			pr_info("policy '%s' is pending: %04x:%02x:%02x.%x is not bound to vfio-pci-bpf yet\n",
 				ops->name, VFIO_PCI_BPF_ADDR_DOMAIN(ops->target),
 				VFIO_PCI_BPF_ADDR_BUS(ops->target),
 				VFIO_PCI_BPF_ADDR_DEV(ops->target),
 				VFIO_PCI_BPF_ADDR_FN(ops->target));
-			ret = -ENODEV;
-			goto out;
-		}
-		ret = vpb_attach(policy, vdev);
+		ret = vdev ? vpb_attach(policy, vdev) : 0;
 		if (ret)
 			goto out;
 	} else {

@@ -274,6 +274,7 @@ static struct pci_driver vpb_pci_driver = {
 	.sriov_configure = vpb_sriov_configure,
 	.driver_managed_dma = true,
 	.dev_groups = vpb_dev_groups,
+	.groups = vpb_driver_groups,
 };
 
 static int __init vpb_init(void)

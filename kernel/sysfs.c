@@ -2,7 +2,9 @@
 /*
  * The per-device view under /sys/bus/pci/devices/BDF/vfio_bpf/, readable
  * without any BPF tooling: "policies" (one name per line, call order) and
- * "counters" (one "name value" line per counter, format in docs/hooks.md).
+ * "counters" (one "name value" line per counter, format in docs/hooks.md);
+ * and the driver's "policies" under /sys/bus/pci/drivers/vfio-pci-bpf/:
+ * every registered policy, the devices it is on, or "pending".
  */
 #include <linux/pci.h>
 #include <linux/sysfs.h>
@@ -112,6 +114,56 @@ static struct attribute *vpb_attrs[] = {
 static const struct attribute_group vpb_attr_group = {
 	.name = "vfio_bpf",
 	.attrs = vpb_attrs,
+};
+
+/* "NAME MATCH STATE": MATCH a target address or vendor:device (ffff: any). */
+static ssize_t vpb_driver_policies_show(struct device_driver *drv, char *buf)
+{
+	struct vpb_policy *policy;
+	struct vpb_device *vdev;
+	int len = 0;
+
+	mutex_lock(&vpb_lock);
+	list_for_each_entry(policy, &vpb_policies, node) {
+		const struct vfio_pci_bpf_ops *ops = policy->ops;
+		unsigned int on = 0;
+
+		list_for_each_entry(vdev, &vpb_devices, node)
+			on += vpb_chain_has(vpb_chain_locked_by_list(vdev), policy);
+		len += sysfs_emit_at(buf, len, "%s ", ops->name);
+		if (ops->target)
+			len += sysfs_emit_at(buf, len, "%04x:%02x:%02x.%x",
+					     VFIO_PCI_BPF_ADDR_DOMAIN(ops->target),
+					     VFIO_PCI_BPF_ADDR_BUS(ops->target),
+					     VFIO_PCI_BPF_ADDR_DEV(ops->target),
+					     VFIO_PCI_BPF_ADDR_FN(ops->target));
+		else
+			len += sysfs_emit_at(buf, len, "%04x:%04x", ops->vendor ?: 0xffff,
+					     ops->device ?: 0xffff);
+		if (ops->target && !on)
+			len += sysfs_emit_at(buf, len, " pending\n");
+		else
+			len += sysfs_emit_at(buf, len, " devices=%u\n", on);
+	}
+	mutex_unlock(&vpb_lock);
+	return len;
+}
+
+static struct driver_attribute vpb_driver_attr_policies =
+	__ATTR(policies, 0444, vpb_driver_policies_show, NULL);
+
+static struct attribute *vpb_driver_attrs[] = {
+	&vpb_driver_attr_policies.attr,
+	NULL,
+};
+
+static const struct attribute_group vpb_driver_group = {
+	.attrs = vpb_driver_attrs,
+};
+
+const struct attribute_group *vpb_driver_groups[] = {
+	&vpb_driver_group,
+	NULL,
 };
 
 /* Added by the driver core once probe succeeded, removed before remove. */

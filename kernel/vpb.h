@@ -154,6 +154,11 @@ static inline struct vpb_chain *vpb_chain_locked(struct vpb_device *vdev)
 extern struct mutex vpb_lock;
 extern struct list_head vpb_devices;
 
+static inline struct vpb_chain *vpb_chain_locked_by_list(struct vpb_device *vdev)
+{
+	return rcu_dereference_protected(vdev->chain, lockdep_is_held(&vpb_lock));
+}
+
 static inline struct vpb_device *vpb_from_core(struct vfio_pci_core_device *core)
 {
 	return container_of(core, struct vpb_device, core);
@@ -284,5 +289,6 @@ void vpb_kfuncs_set_btf(struct btf *btf, u32 ops_type_id);
 /* sysfs.c */
 extern const char *const vpb_hook_names[VFIO_PCI_BPF_NR_HOOKS];
 extern const struct attribute_group *vpb_dev_groups[];
+extern const struct attribute_group *vpb_driver_groups[];
 
 #endif /* VPB_H */

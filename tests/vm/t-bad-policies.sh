@@ -48,9 +48,6 @@ check "...and the kernel log says it is for attach only" sh -c \
 refused non-gpl "$T/bad_license.bpf.o" "must have a GPL compatible license" --target "$EDU0"
 refused unknown-member "$T/bad_member.bpf.o" "frobnicate"
 refused unbounded-loop "$T/bad_loop.bpf.o" "infinite loop detected" --target "$EDU0"
-refused no-such-target "$POLICIES/trace.bpf.o" "No such device" --target 0000:00:05.0
-check "...and the kernel log says which target" \
-	sh -c "dmesg | grep -q 'target 0000:00:05.0 is not bound to vfio-pci-bpf'"
 refused bad-name "$POLICIES/trace.bpf.o" "letters, digits" --target "$EDU0" --name "no spaces"
 refused unknown-parameter "$POLICIES/bar_trap.bpf.o" "no such parameter" --set nosuch=1
 refused parameter-out-of-range "$POLICIES/cfg_guard.bpf.o" "bad value" --set vendor_id=0x10000

@@ -1,7 +1,8 @@
 #!/bin/bash
 # How policies find devices: one target vs every device matching IDs, a
 # device bound later picking up the ID match, chain order by priority, trap
-# policies refused on an open device, EPOLLHUP when the target goes away,
+# policies refused on an open device, EPOLLHUP when the target goes away, a
+# policy for a device not bound yet attaching when it binds,
 # and an atomic hot swap under a client reading in a loop.
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,12 @@ check "guard on every edu" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" --vendor 0x
 check_eq "edu0 chain" "trace_edu0 guard_edu" "$(policies_of "$EDU0")"
 check_eq "edu1 chain" "guard_edu" "$(policies_of "$EDU1")"
 check_eq "VF chain" "trace_vfs" "$(policies_of "$vf")"
+DRIVER_POLICIES=/sys/bus/pci/drivers/vfio-pci-bpf/policies
+check "the driver lists every policy: target, IDs, devices" diff -u - "$DRIVER_POLICIES" <<EOF
+trace_edu0 $EDU0 devices=1
+trace_vfs 8086:10ca devices=1
+guard_edu 1234:11e8 devices=2
+EOF
 check "VF counters name its PF" grep -qx "pf $IGB_PF" "/sys/bus/pci/devices/$vf/vfio_bpf/counters"
 check "VF counters give its index" grep -qx "vf_index 0" "/sys/bus/pci/devices/$vf/vfio_bpf/counters"
 
@@ -94,7 +101,25 @@ eventually 30 gone "$fg"
 check "foreground owner exits on unbind" gone "$fg"
 check "...because the link reported EPOLLHUP" grep -q "detached by the kernel" "$SCRATCH/fg"
 wait "$fg" 2>/dev/null
-bind "$EDU1" vfio-pci-bpf
+
+# --- a policy for a device not bound yet waits for it --------------------------
+check "register bar_trap for edu1, which is not bound" "$CTL" attach "$POLICIES/bar_trap.bpf.o" \
+	--target "$EDU1" --name trap_later --set trap_len=0x1000 --pin /sys/fs/bpf/later
+check "the driver lists it as pending" grep -qx "trap_later $EDU1 pending" "$DRIVER_POLICIES"
+check "...and the kernel log says so" \
+	grep -q "policy 'trap_later' is pending: $EDU1 is not bound to vfio-pci-bpf yet" <(dmesg)
+# A VMM that opens edu1 the moment it can already finds BAR0's first page trapped.
+"$BUILD/tests/vfio-race" "$EDU1" first-open 0 >"$SCRATCH/first" 2>&1 &
+racer=$!
+check "bind edu1" bind "$EDU1" vfio-pci-bpf
+wait "$racer"
+check_eq "the VMM's first open already saw the trap" "sparse 0 = 0x1000+0xff000" \
+	"$(cat "$SCRATCH/first")"
+check_eq "edu1 has the policy from its bind on" trap_later "$(policies_of "$EDU1")"
+check "the driver lists it on one device" grep -qx "trap_later $EDU1 devices=1" \
+	"$DRIVER_POLICIES"
+detach_pin /sys/fs/bpf/later
+check "gone from the driver's list once unpinned" sh -c "! grep -q trap_later $DRIVER_POLICIES"
 
 # --- hot swap while a client reads in a loop -----------------------------------
 check "guard v1" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" --target "$EDU0" \
