@@ -41,9 +41,9 @@ const volatile __u32 quiesce_timeout_us = 100000;
 
 /* The stream payload: what mig_save writes and mig_load reads back. */
 struct edu_state {
-	__u32 mmio; /* the guest had BAR0 enabled; nothing else is valid without */
-	__u32 liveness; /* as read: the inverse of what was written */
-	__u32 factorial_arg; /* the n last written to 0x08 ... */
+	__u32 mmio;	       /* the guest had BAR0 enabled; nothing else is valid without */
+	__u32 liveness;	       /* as read: the inverse of what was written */
+	__u32 factorial_arg;   /* the n last written to 0x08 ... */
 	__u32 factorial_known; /* ... if one was, since the device opened */
 	__u32 status;
 	__u32 irq_status;
@@ -210,9 +210,11 @@ int BPF_PROG(edu_mig_load, struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig
 	ret = ret ?: wr(dev, EDU_STATUS, 4, 0);
 	if (!ret && st.factorial_known) {
 		ret = wr(dev, EDU_FACTORIAL, 4, st.factorial_arg);
-		ret = ret ?: vfio_pci_bpf_bar_poll(dev, 0, EDU_STATUS,
-						   VFIO_PCI_BPF_POLL_MATCH(EDU_STATUS_COMPUTING, 0),
-						   quiesce_timeout_us);
+		ret = ret
+			      ?: vfio_pci_bpf_bar_poll(
+					 dev, 0, EDU_STATUS,
+					 VFIO_PCI_BPF_POLL_MATCH(EDU_STATUS_COMPUTING, 0),
+					 quiesce_timeout_us);
 		if (!ret)
 			bpf_map_update_elem(&factorial_arg, &addr, &st.factorial_arg, BPF_ANY);
 	}

@@ -37,7 +37,7 @@ static void usage(FILE *f)
 		   "OPs (after the modes): cfg-read OFF SIZE, cfg-write OFF SIZE VALUE,\n"
 		   "  bar-read BAR OFF SIZE, bar-write BAR OFF SIZE VALUE, mmap-read BAR OFF\n"
 		   "  SIZE, mmap BAR OFF LEN, sparse BAR, get-info, reset, feature-probe FEATURE,\n"
-		   "  feature-set FEATURE, repeat N OP ARGS...,\n"
+		   "  feature-set FEATURE, bar-wait BAR OFF SIZE MASK WANT, repeat N OP ARGS...,\n"
 		   "  mig-flags, mig-state, mig-set STATE, mig-size, mig-read FILE,\n"
 		   "  mig-write FILE, mig-close (the migration uAPI, see mig.h),\n"
 		   "  loop OP ARGS... (repeats until SIGTERM or SIGINT)\n"

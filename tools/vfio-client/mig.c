@@ -64,8 +64,8 @@ static int feature(const struct vc_dev *dev, uint32_t flags, void *data, size_t 
 static int set_state(struct vc_dev *dev, uint32_t state, char *out, size_t outlen)
 {
 	struct vfio_device_feature_mig_state mig = { .device_state = state, .data_fd = -1 };
-	int ret = feature(dev, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-			  &mig, sizeof(mig));
+	int ret = feature(dev, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &mig,
+			  sizeof(mig));
 
 	if (ret)
 		return ret;
@@ -107,7 +107,8 @@ static int transfer(struct vc_dev *dev, const char *path, int save, char *out, s
 		  : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = save ? copy_all(dev->mig_fd, fd, out, outlen) : copy_all(fd, dev->mig_fd, out, outlen);
+	ret = save ? copy_all(dev->mig_fd, fd, out, outlen)
+		   : copy_all(fd, dev->mig_fd, out, outlen);
 	close(fd);
 	return ret;
 }

@@ -54,6 +54,19 @@ static int do_access(struct vc_dev *dev, const char *op, uint64_t *a, uint64_t *
 		}
 		return n < 0 ? (int)n : n != (ssize_t)size ? -EIO : 0;
 	}
+	if (!strcmp(op, "bar-wait")) {
+		/* Until (value & MASK) == WANT, for at most 5 s. */
+		for (int tries = 0; tries < 5000; tries++) {
+			*val = 0;
+			n = vc_pread(dev, val, a[2], VC_REGION_OFFSET(a[0]) + a[1]);
+			if (n != (ssize_t)a[2])
+				return n < 0 ? (int)n : -EIO;
+			if ((*val & a[3]) == a[4])
+				return 0;
+			usleep(1000);
+		}
+		return -ETIMEDOUT;
+	}
 	if (!strcmp(op, "mmap-read")) {
 		long page = sysconf(_SC_PAGESIZE);
 		uint64_t start = a[1] & ~(uint64_t)(page - 1);
@@ -152,7 +165,7 @@ static int arity(const char *op)
 		{ "cfg-read", 2 },	{ "cfg-write", 3 },   { "bar-read", 3 },
 		{ "bar-write", 4 },	{ "mmap-read", 3 },   { "mmap", 3 },
 		{ "sparse", 1 },	{ "get-info", 0 },    { "reset", 0 },
-		{ "feature-probe", 1 }, { "feature-set", 1 },
+		{ "feature-probe", 1 }, { "feature-set", 1 }, { "bar-wait", 5 },
 	};
 	size_t i;
 
@@ -178,7 +191,8 @@ static int sizes_valid(const char *op, const uint64_t *a)
 {
 	if (!strcmp(op, "cfg-read") || !strcmp(op, "cfg-write"))
 		return size_ok(a[1]);
-	if (!strcmp(op, "bar-read") || !strcmp(op, "bar-write") || !strcmp(op, "mmap-read"))
+	if (!strcmp(op, "bar-read") || !strcmp(op, "bar-write") || !strcmp(op, "mmap-read") ||
+	    !strcmp(op, "bar-wait"))
 		return size_ok(a[2]);
 	return 1;
 }
@@ -237,7 +251,7 @@ static void stop_on_signal(void)
 /* repeat N OP ARGS... or loop OP ARGS...: the tally of what the reads saw. */
 static int repeat_op(struct vc_dev *dev, int argc, char **argv, bool forever)
 {
-	uint64_t a[4], count = 0, val, i, fails = 0, vals[VC_MAX_VALUES], hits[VC_MAX_VALUES];
+	uint64_t a[5], count = 0, val, i, fails = 0, vals[VC_MAX_VALUES], hits[VC_MAX_VALUES];
 	int skip = forever ? 1 : 2, want;
 	unsigned int nvals = 0;
 	char **op = argv + skip;
@@ -273,7 +287,7 @@ static int repeat_op(struct vc_dev *dev, int argc, char **argv, bool forever)
 
 int vc_run_op(struct vc_dev *dev, int argc, char **argv)
 {
-	uint64_t a[4], val;
+	uint64_t a[5], val;
 	int want, ret;
 
 	if (argc >= 1 && (!strcmp(argv[0], "repeat") || !strcmp(argv[0], "loop")))
