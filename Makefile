@@ -27,7 +27,7 @@ Q := @
 say = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))'
 endif
 
-TOOLS := vfio-client vfio-bpfctl vfio-bench
+TOOLS := vfio-client vfio-bpfctl vfio-bench vfio-bpfd
 # bpftool with the fix for module struct_ops types, built by 'make deps'.
 BPFTOOL := $(BUILD)/tools/bpftool
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -38,7 +38,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
 
-.PHONY: all module native bpf tools unit deps check check-run demo demo-run install clean \
+.PHONY: all module native bpf tools unit deps check check-run demo demo-run install install-userspace clean \
 	vm-shell bench help
 all: module native bpf tools
 
@@ -110,6 +110,10 @@ $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+$(BUILD)/tools/vfio-bpfd: $(wildcard tools/vfio-bpfd/*.c tools/vfio-bpfd/*.h) $(LOADER_DEPS)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -linih -lsystemd -ludev -lmicrohttpd
 
 # --- tests ---------------------------------------------------------------
 # Sources a unit test links besides itself: test_X.c uses UNIT_DEPS_X.
@@ -120,6 +124,8 @@ UNIT_DEPS_caps := $(VC)/caps.c
 UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
 UNIT_DEPS_params := loader/params.c loader/bdf.c
+UNIT_DEPS_config := tools/vfio-bpfd/config.c loader/params.c loader/bdf.c
+UNIT_LIBS_config := -linih
 
 # The VFIO client's code without its main, for test programs that drive devices.
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/bdf.c
@@ -140,10 +146,11 @@ $(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_DEPS)
 	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
 
 unit: $(UNIT_BINS) $(TEST_HELPERS)
-$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/*.h loader/*.c)
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/*.h loader/*.c tools/vfio-bpfd/*.h tools/vfio-bpfd/*.c)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $< $(UNIT_DEPS_$*) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -Itools/vfio-bpfd -o $@ $< $(UNIT_DEPS_$*) \
+		-lcmocka $(UNIT_LIBS_$*)
 
 # Only a KVER the user gave is passed on: otherwise deps picks the newest.
 deps:
@@ -185,15 +192,24 @@ vm-shell: all
 	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh --shell
 
 # --- install -------------------------------------------------------------
-install: all
+install: all install-userspace
 	$(MAKE) -C $(KDIR) M=$(BUILD)/kernel INSTALL_MOD_DIR=extra \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+# Everything but the module: tools, daemon and its unit, policies, header, docs.
+install-userspace: bpf tools
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf \
 		$(DESTDIR)$(PREFIX)/include
 	install -m 0755 $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/
 	install -m 0644 include/vfio_pci_bpf.h $(DESTDIR)$(PREFIX)/include/
 	install -D -m 0755 $(BPFTOOL) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/bin/bpftool
+	install -d $(DESTDIR)/etc/vfio-pci-bpf/policies.d $(DESTDIR)/etc/systemd/system \
+		$(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/examples
+	sed 's|@PREFIX@|$(PREFIX)|g' tools/vfio-bpfd/vfio-bpfd.service \
+		>$(DESTDIR)/etc/systemd/system/vfio-bpfd.service
+	install -m 0644 tools/vfio-bpfd/examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/examples/
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/
 
 clean:
 	rm -rf $(BUILD)

@@ -368,6 +368,15 @@ int vpb_policy_swap(const char *pin, struct vpb_loaded *p, char *err, size_t err
 	return ret;
 }
 
+uint32_t vpb_policy_flags(const struct vpb_loaded *p)
+{
+	const struct vfio_pci_bpf_ops *ops;
+	size_t size;
+
+	ops = p->ops ? bpf_map__initial_value(p->ops, &size) : NULL;
+	return ops && size >= sizeof(*ops) ? ops->flags : 0;
+}
+
 void vpb_policy_close(struct vpb_loaded *p)
 {
 	bpf_link__destroy(p->link);

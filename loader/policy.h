@@ -38,5 +38,7 @@ int vpb_policy_attach(struct vpb_loaded *p, char *err, size_t errlen);
 /* Replace the policy behind the pinned link at @pin with @p, atomically. */
 int vpb_policy_swap(const char *pin, struct vpb_loaded *p, char *err, size_t errlen);
 void vpb_policy_close(struct vpb_loaded *p);
+/* The loaded policy's flags field (VFIO_PCI_BPF_F_*). */
+uint32_t vpb_policy_flags(const struct vpb_loaded *p);
 
 #endif /* VPB_POLICY_H */

@@ -206,6 +206,20 @@ out:
 	return ret;
 }
 
+/* A policy for a device not bound yet is registered and waits for it. */
+static void say_if_pending(uint32_t target)
+{
+	char bdf[16], path[96];
+
+	vpb_format_bdf(target, bdf, sizeof(bdf));
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME "/%s", bdf);
+	if (access(path, F_OK))
+		fprintf(stderr,
+			"vfio-bpfctl: pending: %s is not bound to vfio-pci-bpf yet; the policy "
+			"attaches when it binds\n",
+			bdf);
+}
+
 static int cmd_attach(int argc, char **argv)
 {
 	struct vpb_policy_opts o = {};
@@ -218,11 +232,11 @@ static int cmd_attach(int argc, char **argv)
 		return usage();
 	if (vpb_policy_load(&o, &p, err, sizeof(err)) || vpb_policy_attach(&p, err, sizeof(err))) {
 		fprintf(stderr, "vfio-bpfctl: %s\n", err);
-		if (o.has_target && strstr(err, strerror(ENODEV)))
-			fprintf(stderr, "vfio-bpfctl: is the target bound to vfio-pci-bpf?\n");
 		vpb_policy_close(&p);
 		return 1;
 	}
+	if (o.has_target)
+		say_if_pending(o.target);
 	if (pin) {
 		ret = bpf_link__pin(p.link, pin);
 		if (ret)

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vfio-bpfd's config files: what is accepted, and where a refusal points. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+#include "vfio_pci_bpf.h"
+
+static char dir[64];
+static char object[128];
+
+static void write_conf(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/bpfd-config-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	/* Any readable file stands in for an object: parsing does not load it. */
+	snprintf(object, sizeof(object), "%s/policy.bpf.o", dir);
+	write_conf("policy.bpf.o", "");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[96];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* Parses TEXT as FILE; returns the error text, or "" when accepted. */
+static const char *parse(const char *file, const char *text, struct bpfd_entry *e)
+{
+	static char err[1024];
+	char path[256];
+
+	write_conf(file, text);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	err[0] = '\0';
+	bpfd_parse_file(path, e, err, sizeof(err));
+	unlink(path);
+	/* The directory part is the test's own; keep what follows it. */
+	return strncmp(err, dir, strlen(dir)) ? err : err + strlen(dir) + 1;
+}
+
+static void test_full_entry(void **state)
+{
+	struct bpfd_entry e;
+	char text[512], match[96];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "# comment\n[policy]\nobject = %s\nvendor = 0x8086\ndevice = 0x10ca\n"
+		 "priority = -5\nmigration = no\n[parameters]\ntrap_len = 0x100\nfoo = 1,2\n",
+		 object);
+	assert_string_equal(parse("vfs.conf", text, &e), "");
+	assert_string_equal(e.name, "vfs");
+	assert_string_equal(e.object, object);
+	assert_true(e.has_vendor && e.has_device && !e.has_target);
+	assert_int_equal(e.vendor, 0x8086);
+	assert_int_equal(e.device, 0x10ca);
+	assert_int_equal(e.priority, -5);
+	assert_true(e.has_migration && !e.migration);
+	assert_int_equal(e.nr_params, 2);
+	assert_string_equal(e.params[0], "trap_len=0x100");
+	assert_string_equal(e.params[1], "foo=1,2");
+	assert_int_equal(e.param_lines[1], 10);
+	bpfd_entry_match(&e, match, sizeof(match));
+	assert_string_equal(match, "vendor=8086,device=10ca");
+}
+
+static void test_target_and_name(void **state)
+{
+	struct bpfd_entry e;
+	char text[512], match[96];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "[policy]\nname = edu-0_trap\nobject = %s\ntarget = 0000:00:10.0\n", object);
+	assert_string_equal(parse("x.conf", text, &e), "");
+	assert_string_equal(e.name, "edu-0_trap");
+	assert_int_equal(e.target, VFIO_PCI_BPF_ADDR(0, 0, 0x10, 0));
+	bpfd_entry_match(&e, match, sizeof(match));
+	assert_string_equal(match, "target=0000:00:10.0");
+}
+
+static void test_refusals(void **state)
+{
+	static const struct {
+		const char *body; /* after "[policy]\nobject = OBJECT\n" */
+		const char *want;
+	} cases[] = {
+		{ "colour = red\n", "bad.conf:3: colour: unknown key in [policy]" },
+		{ "vendor = 0x10000\n",
+		  "bad.conf:3: vendor: '0x10000' is no PCI ID (0 to 0xffff)" },
+		{ "target = 00:zz.0\n",
+		  "bad.conf:3: target: '00:zz.0' is no PCI address (DDDD:BB:DD.F)" },
+		{ "priority = 1e3\n", "bad.conf:3: priority: '1e3' is no 32-bit integer" },
+		{ "migration = maybe\n", "bad.conf:3: migration: 'maybe': yes or no expected" },
+		{ "name = no spaces\n",
+		  "bad.conf:3: name: 'no spaces': 1 to 31 letters, digits, '_' or '-'" },
+		{ "name = a.b\n", "bad.conf:3: name: 'a.b': 1 to 31 letters, digits, '_' or '-'" },
+		{ "[extra]\nx = 1\n", "bad.conf:4: x: unknown section [extra]" },
+		{ "just words\n", "bad.conf:3: syntax error (want [section] or key = value)" },
+		{ "target = 0000:00:10.0\nvendor = 1\n",
+		  "bad.conf: target: a target excludes vendor and device" },
+	};
+	struct bpfd_entry e;
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[policy]\nobject = %s\n%s", object, cases[i].body);
+		assert_string_equal(parse("bad.conf", text, &e), cases[i].want);
+	}
+	assert_string_equal(parse("bad.conf", "[policy]\npriority = 1\n", &e),
+			    "bad.conf: object: missing in [policy]");
+	assert_string_equal(parse("bad.conf", "[policy]\nobject = /nowhere.o\n", &e),
+			    "bad.conf:2: object: /nowhere.o: No such file or directory");
+}
+
+static void test_directory(void **state)
+{
+	struct bpfd_config cfg;
+	char text[256];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n", object);
+	write_conf("a.conf", text);
+	write_conf("b.conf", text);
+	snprintf(text, sizeof(text), "[policy]\nname = a\nobject = %s\n", object);
+	write_conf("c.conf", text);
+	write_conf("d.conf", "oops\n");
+	write_conf("notes.txt", "not a config file\n");
+	assert_int_equal(bpfd_read_config(dir, &cfg), 0);
+	/* b alone is good: a and c both name entry "a", d does not parse. */
+	assert_int_equal(cfg.nr_entries, 1);
+	assert_string_equal(cfg.entries[0].name, "b");
+	assert_int_equal(cfg.nr_errors, 3);
+	assert_non_null(strstr(cfg.errors[0], "d.conf:1: syntax error"));
+	assert_non_null(strstr(cfg.errors[1], "a.conf: name: 'a' is also the name of"));
+	assert_non_null(strstr(cfg.errors[2], "c.conf: name: 'a' is also the name of"));
+	bpfd_free_config(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_entry),
+		cmocka_unit_test(test_target_and_name),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_directory),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

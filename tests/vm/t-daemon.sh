@@ -1,0 +1,216 @@
+#!/bin/bash
+# vfio-bpfd keeps a config directory's policies attached: a policy for a
+# device not bound yet is there at its first open, a restart changes
+# nothing, a reload hot-swaps under a reading client, bad files are refused
+# with file, line and key while what ran keeps running, and a crash leaves
+# nothing the next start cannot clean up.  systemd is played by a listener
+# on the daemon's NOTIFY_SOCKET.
+. "$(dirname "$0")/lib.sh"
+
+BPFD=$BUILD/tools/vfio-bpfd
+CONF=$SCRATCH/policies.d
+PINS=/sys/fs/bpf/vfio-pci-bpf
+STATE=$SCRATCH/state
+DRIVER_POLICIES=/sys/bus/pci/drivers/vfio-pci-bpf/policies
+mkdir -p "$CONF"
+# The metrics endpoint listens on 127.0.0.1; the test VM's init leaves lo down.
+ip link set lo up
+
+python3 "$REPO/tests/vm/sd-notify-listen.py" "$SCRATCH/notify.sock" "$SCRATCH/notify" &
+listener=$!
+wait_for_line "$SCRATCH/notify" listening
+
+daemon=
+# start_daemon: in the foreground of a background job, as systemd runs it.
+start_daemon() {
+	NOTIFY_SOCKET=$SCRATCH/notify.sock "$BPFD" --config-dir "$CONF" --state-dir "$STATE" \
+		>>"$SCRATCH/bpfd.log" 2>&1 &
+	daemon=$!
+}
+# stop_daemon [SIGNAL]: its exit status is in $stopped.
+stop_daemon() {
+	kill "${1:--TERM}" "$daemon"
+	wait "$daemon" 2>/dev/null
+	stopped=$?
+}
+# readies: how many READY=1 the daemon sent so far.
+readies() { grep -c '^READY=1$' "$SCRATCH/notify"; }
+# wait_ready N: until the Nth READY=1 (each reconcile ends with one).
+ready_count_at_least() { [ "$(readies)" -ge "$1" ]; }
+wait_ready() { eventually 60 ready_count_at_least "$1"; }
+link_id() { "$BPFTOOL" link show pinned "$PINS/$1" 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p'; }
+logged() { grep -q -- "$1" "$SCRATCH/bpfd.log"; }
+reconciles() { grep -c "reconciled:" "$SCRATCH/bpfd.log"; }
+reconciled_since() { [ "$(reconciles)" -gt "$1" ]; }
+# after_change COMMAND...: run it and wait for a reconcile that saw it.
+after_change() {
+	local n
+	n=$(reconciles)
+	"$@"
+	eventually 60 reconciled_since "$n"
+}
+
+check "module loads" load_module
+check "bind edu0" bind "$EDU0" vfio-pci-bpf
+
+cat >"$CONF/guard.conf" <<EOF
+# Every edu reads vendor 0x1111.
+[policy]
+object = $POLICIES/cfg_guard.bpf.o
+vendor = 0x1234
+device = 0x11e8
+[parameters]
+vendor_id = 0x1111
+EOF
+cat >"$CONF/trap1.conf" <<EOF
+[policy]
+object = $POLICIES/bar_trap.bpf.o
+target = $EDU1
+[parameters]
+trap_len = 0x1000
+EOF
+check "--check-config accepts the config" "$BPFD" --check-config --config-dir "$CONF"
+
+# --- start: every entry registered, edu1's pending until it binds -------------------
+start_daemon
+wait_ready 1
+check "READY=1 after the first reconcile" test "$(readies)" = 1
+check "STATUS names the policies and devices" grep -q "^STATUS=2 policies from $CONF, 1 devices bound" \
+	"$SCRATCH/notify"
+check_eq "edu0 has guard" guard "$(policies_of "$EDU0")"
+check_eq "edu0 reads vendor 0x1111" 0x1111 "$(op "$EDU0" cfg-read 0 2)"
+check "trap1 waits for edu1" grep -qx "trap1 $EDU1 pending" "$DRIVER_POLICIES"
+"$BUILD/tests/vfio-race" "$EDU1" first-open 0 >"$SCRATCH/first" 2>&1 &
+racer=$!
+check "bind edu1 while a VMM keeps trying to open it" bind "$EDU1" vfio-pci-bpf
+wait "$racer"
+check_eq "the VMM's first open already found trap1's trap" "sparse 0 = 0x1000+0xff000" \
+	"$(cat "$SCRATCH/first")"
+check_eq "edu1 has guard and trap1" "guard trap1" "$(policies_of "$EDU1")"
+
+# --- metrics: Prometheus text, the numbers sysfs has -------------------------------
+"$CLIENT" "$EDU0" repeat 50 cfg-read 0 4 >/dev/null
+check "the metrics parse as Prometheus text and match sysfs" /usr/bin/python3 \
+	"$REPO/tests/vm/metrics-check.py" http://127.0.0.1:9477/metrics "$EDU0" "$EDU1"
+/usr/bin/python3 "$REPO/tests/vm/metrics-check.py" http://127.0.0.1:9477/metrics "$EDU0" "$EDU1" |
+	sed 's/^/    /'
+check_eq "anything but GET /metrics is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' \
+	http://127.0.0.1:9477/other)"
+
+# --- restart: nothing detached or re-attached -----------------------------------
+ids="$(link_id guard) $(link_id trap1)"
+attaches="$(counter "$EDU0" attaches) $(counter "$EDU1" attaches)"
+stop_daemon
+check_eq "stopping the daemon leaves its policies attached" "guard trap1" "$(policies_of "$EDU1")"
+start_daemon
+wait_ready 2
+check_eq "after a restart the links are the same ones" "$ids" "$(link_id guard) $(link_id trap1)"
+check_eq "...and no device saw an attach" "$attaches" \
+	"$(counter "$EDU0" attaches) $(counter "$EDU1" attaches)"
+check "...the daemon found both unchanged" logged "0 attached, 0 swapped, 0 replaced, 2 unchanged"
+
+# --- a device that unbinds and comes back --------------------------------------------
+# The kernel detaches a target policy's link when its device unbinds; the
+# daemon hears the unbind and registers the policy again, to wait for it.
+after_change unbind "$EDU1"
+check "the unbind is noticed" logged "$EDU1: unbind"
+check "...and trap1 is registered again, pending" grep -qx "trap1 $EDU1 pending" \
+	"$DRIVER_POLICIES"
+check "bind edu1 again" bind "$EDU1" vfio-pci-bpf
+check_eq "edu1 has guard and trap1 again" "guard trap1" "$(policies_of "$EDU1")"
+ids="$(link_id guard) $(link_id trap1)"
+
+# --- reload: a new parameter is a hot swap under a reading client ------------------
+start_loop reads "$EDU0" cfg-read 0 2
+after_change sed -i 's/^vendor_id = 0x1111/vendor_id = 0x2222/' "$CONF/guard.conf"
+check "the edited file is noticed and reloaded (RELOADING=1, READY=1)" wait_ready 3
+check "...RELOADING=1 came first" grep -q '^RELOADING=1$' "$SCRATCH/notify"
+stop_loop reads
+summary=$(tail -n1 "$SCRATCH/reads")
+echo "    $summary"
+check "no read failed during the swap" grep -q ": 0 failed" <<<"$summary"
+check "reads saw the old and the new value" grep -qE '0x1111x[0-9]+ 0x2222x' <<<"$summary"
+check_eq "it was a swap: the link is the same" "$ids" "$(link_id guard) $(link_id trap1)"
+check "...as the log says" logged "swapped guard"
+
+# --- bad files: refused with file, line and key; what ran keeps running -----------
+bad() {
+	local name=$1 want=$2
+	cat >"$SCRATCH/$name.conf"
+	mv "$SCRATCH/$name.conf" "$CONF/"
+	check "$name.conf refused: $want" eventually 60 logged "$want"
+	check_eq "$name.conf: edu0 still has guard only, reading 0x2222" "guard 0x2222" \
+		"$(policies_of "$EDU0") $(op "$EDU0" cfg-read 0 2)"
+	after_change rm -f "$CONF/$name.conf"
+}
+bad syntax "$CONF/syntax.conf:2: syntax error" <<EOF
+[policy]
+this is no setting
+EOF
+bad unknown "$CONF/unknown.conf:3: colour: unknown key in \[policy\]" <<EOF
+[policy]
+object = $POLICIES/trace.bpf.o
+colour = red
+EOF
+bad missing "$CONF/missing.conf:2: object: /nowhere/x.bpf.o: No such file" <<EOF
+[policy]
+object = /nowhere/x.bpf.o
+EOF
+bad address "$CONF/address.conf:3: target: '0000:zz:00.0' is no PCI address" <<EOF
+[policy]
+object = $POLICIES/trace.bpf.o
+target = 0000:zz:00.0
+EOF
+bad param "$CONF/param.conf:5: parameters: cannot load param: parameter 'nosuch'" <<EOF
+[policy]
+object = $POLICIES/bar_trap.bpf.o
+target = $EDU0
+[parameters]
+nosuch = 1
+EOF
+bad verifier "$CONF/verifier.conf:2: object: cannot load verifier: .*infinite loop detected" <<EOF
+[policy]
+object = $TEST_POLICIES/bad_loop.bpf.o
+target = $EDU0
+EOF
+bad duplicate "duplicate.conf: name: 'guard' is also the name of $CONF/guard.conf's entry" <<EOF
+[policy]
+name = guard
+object = $POLICIES/trace.bpf.o
+EOF
+after_change sed -i 's/^vendor_id = 0x2222/vendor_id 0x3333/' "$CONF/guard.conf"
+check "a broken guard.conf is refused" logged "guard.conf:7: syntax error"
+check_eq "...and guard keeps running as it was" "guard 0x2222 $ids" \
+	"$(policies_of "$EDU0") $(op "$EDU0" cfg-read 0 2) $(link_id guard) $(link_id trap1)"
+after_change sed -i 's/^vendor_id 0x3333/vendor_id = 0x2222/' "$CONF/guard.conf"
+
+# --- removal, and a crash mid-attach -------------------------------------------------
+after_change rm "$CONF/trap1.conf"
+check_eq "a removed file's policy is detached" guard "$(policies_of "$EDU1")"
+check "...and its pin is gone" test ! -e "$PINS/trap1"
+stop_daemon -KILL
+# What a kill -9 between pinning and renaming leaves: a +new- pin.
+check "a half-done attach's pin (as a crash leaves it)" "$CTL" attach "$POLICIES/trace.bpf.o" \
+	--target "$EDU1" --name leftover --pin "$PINS/+new-leftover"
+sed 's/^vendor = 0x1234/name = guard2\nvendor = 0x1234/' "$CONF/guard.conf" >"$CONF/guard2.conf"
+after_change start_daemon
+check "the next start removes the leftover" test ! -e "$PINS/+new-leftover"
+check "...and says so" logged "removed $PINS/+new-leftover, left by an attach that did not finish"
+check_eq "...and converges to the config" "guard guard2" "$(policies_of "$EDU1")"
+# A pin the daemon did not make is never touched.
+"$CTL" attach "$POLICIES/trace.bpf.o" --target "$EDU1" --name foreign --pin "$PINS/foreign"
+after_change kill -HUP "$daemon"
+check "SIGHUP reloads (the daemon is still there)" kill -0 "$daemon"
+check "a pin it did not make is left alone" test -e "$PINS/foreign"
+rm -f "$PINS/foreign"
+
+stop_daemon
+check_eq "SIGTERM stops it with status 0" 0 "$stopped"
+check "...saying the policies stay" logged "stopping; the policies stay attached"
+kill "$listener"
+check_eq "the policies outlive the daemon" "guard guard2" "$(policies_of "$EDU0")"
+rm -rf "$PINS"
+wait_links_below 1
+sed 's/^/    bpfd: /' "$SCRATCH/bpfd.log" | tail -n 12
+unbind "$EDU1"
+finish

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The Prometheus text endpoint (GET /metrics, over HTTP with libmicrohttpd
+ * on its own thread): every vfio-pci-bpf device's sysfs counters, read at
+ * each scrape.  Series and labels are listed in docs/daemon.md.
+ */
+#ifndef BPFD_METRICS_H
+#define BPFD_METRICS_H
+
+#include <stddef.h>
+
+struct bpfd_metrics;
+
+/* Listens on ADDR:PORT (an IPv4 address); NULL with @err set on failure. */
+struct bpfd_metrics *bpfd_metrics_start(const char *listen, char *err, size_t errlen);
+void bpfd_metrics_stop(struct bpfd_metrics *m);
+
+/* The exposition text for the devices under @driver_dir, malloc'ed. */
+char *bpfd_metrics_render(const char *driver_dir, size_t *len);
+
+#endif

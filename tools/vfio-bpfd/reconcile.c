@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "policy.h"
+#include "reconcile.h"
+#include "vfio_pci_bpf.h"
+
+/* Where a loader error points in the entry's file: a parameter's line or the object's. */
+static void report_load_error(const struct bpfd_entry *e, const char *what, const char *err)
+{
+	const char *quote = strncmp(err, "parameter '", 11) ? NULL : err + 11;
+	int line = e->object_line;
+	const char *key = "object";
+
+	for (int i = 0; quote && i < e->nr_params; i++) {
+		size_t len = strcspn(e->params[i], "=");
+
+		if (!strncmp(quote, e->params[i], len) && quote[len] == '\'') {
+			line = e->param_lines[i];
+			key = "parameters";
+		}
+	}
+	bpfd_err("%s:%d: %s: %s %s: %s", e->file, line, key, what, e->name, err);
+}
+
+static int load(const struct bpfd_entry *e, struct vpb_loaded *p, const char *what)
+{
+	struct vpb_policy_opts opts;
+	char err[1024];
+
+	bpfd_entry_opts(e, &opts);
+	if (vpb_policy_load(&opts, p, err, sizeof(err))) {
+		report_load_error(e, what, err);
+		return -1;
+	}
+	if (e->has_migration &&
+	    !!(vpb_policy_flags(p) & VFIO_PCI_BPF_F_MIGRATION) != e->migration) {
+		bpfd_err("%s: migration: the object %s migration", e->file,
+			 e->migration ? "does not own" : "owns");
+		vpb_policy_close(p);
+		return -1;
+	}
+	return 0;
+}
+
+static int record_for(const struct bpfd_entry *e, struct bpfd_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	bpfd_entry_match(e, rec->match, sizeof(rec->match));
+	snprintf(rec->file, sizeof(rec->file), "%s", e->file);
+	return bpfd_entry_digest(e, rec->digest);
+}
+
+/* Attach, pin as +new-NAME, write the record, then take the real name. */
+static int attach(const struct bpfd_paths *paths, const struct bpfd_entry *e,
+		  const struct bpfd_record *rec)
+{
+	char fresh[BPFD_PATH_LEN + 64], pin[BPFD_PATH_LEN + 64], err[1024];
+	struct vpb_loaded p;
+	int ret;
+
+	if (load(e, &p, "cannot load"))
+		return -1;
+	ret = vpb_policy_attach(&p, err, sizeof(err));
+	if (ret) {
+		bpfd_err("%s: cannot attach %s: %s", e->file, e->name, err);
+		vpb_policy_close(&p);
+		return ret;
+	}
+	bpfd_pin_path(paths, e->name, 1, fresh, sizeof(fresh));
+	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
+	ret = bpf_link__pin(p.link, fresh);
+	if (!ret)
+		ret = bpfd_record_write(paths, e->name, rec);
+	if (!ret && rename(fresh, pin))
+		ret = -errno;
+	vpb_policy_close(&p);
+	if (ret) {
+		unlink(fresh);
+		bpfd_record_remove(paths, e->name);
+		bpfd_err("%s: cannot pin %s at %s: %s", e->file, e->name, pin, strerror(-ret));
+	}
+	return ret;
+}
+
+static int swap(const struct bpfd_paths *paths, const struct bpfd_entry *e,
+		const struct bpfd_record *rec)
+{
+	char pin[BPFD_PATH_LEN + 64], err[1024];
+	struct vpb_loaded p;
+	int ret;
+
+	if (load(e, &p, "cannot load the new version of"))
+		return -1;
+	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
+	ret = vpb_policy_swap(pin, &p, err, sizeof(err));
+	vpb_policy_close(&p);
+	if (ret) {
+		bpfd_err("%s: cannot swap %s: %s", e->file, e->name, err);
+		return ret;
+	}
+	return bpfd_record_write(paths, e->name, rec);
+}
+
+/*
+ * Whether the pinned link still holds its policy: the kernel detaches the
+ * link of a target policy whose device unbinds, and the pin stays.
+ */
+static bool link_alive(const char *pin)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(pin);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	alive = !bpf_link_get_info_by_fd(fd, &info, &len) && info.struct_ops.map_id;
+	close(fd);
+	return alive;
+}
+
+static void detach(const struct bpfd_paths *paths, const char *name)
+{
+	char pin[BPFD_PATH_LEN + 64];
+
+	bpfd_pin_path(paths, name, 0, pin, sizeof(pin));
+	unlink(pin);
+	bpfd_record_remove(paths, name);
+}
+
+static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e,
+		      struct bpfd_summary *sum)
+{
+	struct bpfd_record want, have;
+	char pin[BPFD_PATH_LEN + 64];
+	bool pinned;
+
+	if (record_for(e, &want)) {
+		bpfd_err("%s: object: %s: cannot be read", e->file, e->object);
+		sum->failed++;
+		return;
+	}
+	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
+	pinned = !access(pin, F_OK);
+	if (pinned && bpfd_record_read(paths, e->name, &have)) {
+		bpfd_err("%s: %s exists and vfio-bpfd did not pin it; leaving it alone", e->file,
+			 pin);
+		sum->failed++;
+		return;
+	}
+	if (pinned && !link_alive(pin)) {
+		/* Registered again, it waits for its device (or attaches now). */
+		bpfd_info("%s: its link was detached by the kernel (device unbound)", e->name);
+		detach(paths, e->name);
+		pinned = false;
+	}
+	if (pinned) {
+		if (!strcmp(have.digest, want.digest)) {
+			sum->unchanged++;
+			return;
+		}
+		if (!strcmp(have.match, want.match)) {
+			if (swap(paths, e, &want))
+				sum->failed++;
+			else
+				sum->swapped++, bpfd_info("swapped %s (%s)", e->name, e->object);
+			return;
+		}
+	}
+	/* Its match changed: the devices it leaves and joins see a detach and an attach. */
+	if (pinned)
+		detach(paths, e->name);
+	if (attach(paths, e, &want)) {
+		sum->failed++;
+		return;
+	}
+	if (pinned)
+		sum->replaced++;
+	else
+		sum->attached++;
+	bpfd_info("%s %s (%s, %s)", pinned ? "replaced" : "attached", e->name, e->object,
+		  want.match);
+}
+
+static bool desired(const struct bpfd_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->nr_entries; i++)
+		if (!strcmp(cfg->entries[i].name, name))
+			return true;
+	return false;
+}
+
+/* Whether the record's file was refused this time: its entry stays as it was. */
+static bool file_refused(const struct bpfd_config *cfg, const struct bpfd_record *rec)
+{
+	size_t len = strlen(rec->file);
+
+	for (int i = 0; i < cfg->nr_errors; i++)
+		if (!strncmp(cfg->errors[i], rec->file, len) && cfg->errors[i][len] == ':')
+			return true;
+	return false;
+}
+
+/* Pins that are not (or no longer) wanted, and a crash's leftovers. */
+static void sweep(const struct bpfd_paths *paths, const struct bpfd_config *cfg,
+		  struct bpfd_summary *sum)
+{
+	struct bpfd_record rec;
+	struct dirent *d;
+	char path[BPFD_PATH_LEN + 300];
+	DIR *dir = opendir(paths->pin_dir);
+
+	while (dir && (d = readdir(dir))) {
+		if (!strncmp(d->d_name, BPFD_FRESH_PREFIX, strlen(BPFD_FRESH_PREFIX))) {
+			snprintf(path, sizeof(path), "%s/%s", paths->pin_dir, d->d_name);
+			unlink(path);
+			bpfd_warn("removed %s, left by an attach that did not finish", path);
+			continue;
+		}
+		/* Not vfio-bpfd's without a record: never touched. */
+		if (d->d_name[0] == '.' || desired(cfg, d->d_name) ||
+		    bpfd_record_read(paths, d->d_name, &rec))
+			continue;
+		if (file_refused(cfg, &rec)) {
+			sum->kept++;
+			continue;
+		}
+		detach(paths, d->d_name);
+		sum->detached++;
+		bpfd_info("detached %s (no longer in the config)", d->d_name);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+void bpfd_reconcile(const struct bpfd_paths *paths, const struct bpfd_config *cfg,
+		    struct bpfd_summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < cfg->nr_errors; i++)
+		bpfd_err("%s (the file is ignored; what it had attached stays)", cfg->errors[i]);
+	sweep(paths, cfg, sum);
+	for (int i = 0; i < cfg->nr_entries; i++)
+		one_entry(paths, &cfg->entries[i], sum);
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "state.h"
+
+/* FNV-1a, 64 bits: a change detector, not a security boundary. */
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ULL;
+	return h;
+}
+
+int bpfd_entry_digest(const struct bpfd_entry *e, char digest[17])
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	char buf[4096], match[96], settings[64];
+	ssize_t n;
+	int fd;
+
+	fd = open(e->object, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		h = fnv(h, buf, n);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	bpfd_entry_match(e, match, sizeof(match));
+	snprintf(settings, sizeof(settings), "|%d:%d|%d:%d|", e->has_priority, e->priority,
+		 e->has_migration, e->migration);
+	h = fnv(h, e->name, strlen(e->name) + 1);
+	h = fnv(h, match, strlen(match) + 1);
+	h = fnv(h, settings, strlen(settings));
+	for (int i = 0; i < e->nr_params; i++)
+		h = fnv(h, e->params[i], strlen(e->params[i]) + 1);
+	snprintf(digest, 17, "%016llx", (unsigned long long)h);
+	return 0;
+}
+
+static void record_path(const struct bpfd_paths *p, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", p->state_dir, name);
+}
+
+int bpfd_record_read(const struct bpfd_paths *p, const char *name, struct bpfd_record *rec)
+{
+	char path[BPFD_PATH_LEN + 64];
+	FILE *f;
+	int n;
+
+	record_path(p, name, path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%16s %95s %511[^\n]", rec->digest, rec->match, rec->file);
+	fclose(f);
+	return n == 3 ? 0 : -EINVAL;
+}
+
+/* Written whole or not at all: a temporary file renamed over the record. */
+int bpfd_record_write(const struct bpfd_paths *p, const char *name, const struct bpfd_record *rec)
+{
+	char path[BPFD_PATH_LEN + 64], tmp[BPFD_PATH_LEN + 80];
+	FILE *f;
+	int ret = 0;
+
+	record_path(p, name, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%s %s %s\n", rec->digest, rec->match, rec->file) < 0)
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+void bpfd_record_remove(const struct bpfd_paths *p, const char *name)
+{
+	char path[BPFD_PATH_LEN + 64];
+
+	record_path(p, name, path, sizeof(path));
+	unlink(path);
+}
+
+void bpfd_pin_path(const struct bpfd_paths *p, const char *name, int fresh, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s%s", p->pin_dir, fresh ? BPFD_FRESH_PREFIX : "", name);
+}
+
+static int make_dir(const char *path)
+{
+	char buf[BPFD_PATH_LEN];
+
+	/* Parents first: /run/vfio-pci-bpf before /run/vfio-pci-bpf/entries. */
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *s = strchr(buf + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
+}
+
+int bpfd_make_dirs(const struct bpfd_paths *p, char *err, size_t errlen)
+{
+	struct statfs fs;
+	int ret;
+
+	ret = make_dir(p->pin_dir);
+	if (!ret && (statfs(p->pin_dir, &fs) || fs.f_type != BPF_FS_MAGIC))
+		ret = -ENOTDIR;
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", p->pin_dir,
+			 ret == -ENOTDIR ? "not on a bpf filesystem" : strerror(-ret));
+		return ret;
+	}
+	ret = make_dir(p->state_dir);
+	if (ret)
+		snprintf(err, errlen, "%s: %s", p->state_dir, strerror(-ret));
+	return ret;
+}
