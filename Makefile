@@ -11,6 +11,8 @@ KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(she
 CLANG ?= $(shell command -v clang-19 || command -v clang)
 CC ?= gcc
 PREFIX ?= /usr/local
+# The DKMS package's version: /usr/src/vfio-pci-bpf-$(VERSION).
+VERSION ?= 0.4
 DESTDIR ?=
 
 CFLAGS ?= -O2 -g
@@ -38,7 +40,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
 
-.PHONY: all module native bpf tools unit deps check check-run demo demo-run install install-userspace clean \
+.PHONY: all module native bpf tools unit deps check check-run demo demo-run install install-userspace install-dkms clean \
 	vm-shell bench help
 all: module native bpf tools
 
@@ -192,9 +194,21 @@ vm-shell: all
 	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh --shell
 
 # --- install -------------------------------------------------------------
-install: all install-userspace
+install: all install-userspace install-dkms
 	$(MAKE) -C $(KDIR) M=$(BUILD)/kernel INSTALL_MOD_DIR=extra \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+print-version:
+	@echo $(VERSION)
+
+# The module's sources for DKMS, which rebuilds it for every installed kernel:
+# dkms add/build/install -m vfio-pci-bpf -v $(VERSION).
+DKMS_SRC := $(DESTDIR)/usr/src/vfio-pci-bpf-$(VERSION)
+install-dkms:
+	install -d $(DKMS_SRC)/kernel $(DKMS_SRC)/include
+	install -m 0644 kernel/*.c kernel/*.h kernel/Kbuild $(DKMS_SRC)/kernel/
+	install -m 0644 include/vfio_pci_bpf.h $(DKMS_SRC)/include/
+	sed 's|@VERSION@|$(VERSION)|g' kernel/dkms.conf >$(DKMS_SRC)/dkms.conf
 
 # Everything but the module: tools, daemon and its unit, policies, header, docs.
 install-userspace: bpf tools
