@@ -115,7 +115,7 @@ $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_DEPS)
 $(BUILD)/tools/vfio-bpfd: $(wildcard tools/vfio-bpfd/*.c tools/vfio-bpfd/*.h) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -linih -lsystemd -ludev -lmicrohttpd
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -linih -lsystemd -ludev -lmicrohttpd -ljson-c
 
 # --- tests ---------------------------------------------------------------
 # Sources a unit test links besides itself: test_X.c uses UNIT_DEPS_X.

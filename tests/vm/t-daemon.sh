@@ -12,7 +12,10 @@ CONF=$SCRATCH/policies.d
 PINS=/sys/fs/bpf/vfio-pci-bpf
 STATE=$SCRATCH/state
 DRIVER_POLICIES=/sys/bus/pci/drivers/vfio-pci-bpf/policies
+CONTROL=$SCRATCH/run/control.sock
 mkdir -p "$CONF"
+# An unprivileged user must reach the control socket to be refused by it.
+chmod 0711 "$SCRATCH"
 # The metrics endpoint listens on 127.0.0.1; the test VM's init leaves lo down.
 ip link set lo up
 
@@ -24,7 +27,7 @@ daemon=
 # start_daemon: in the foreground of a background job, as systemd runs it.
 start_daemon() {
 	NOTIFY_SOCKET=$SCRATCH/notify.sock "$BPFD" --config-dir "$CONF" --state-dir "$STATE" \
-		>>"$SCRATCH/bpfd.log" 2>&1 &
+		--control "$CONTROL" >>"$SCRATCH/bpfd.log" 2>&1 &
 	daemon=$!
 }
 # stop_daemon [SIGNAL]: its exit status is in $stopped.
@@ -96,6 +99,31 @@ check "the metrics parse as Prometheus text and match sysfs" /usr/bin/python3 \
 	sed 's/^/    /'
 check_eq "anything but GET /metrics is 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' \
 	http://127.0.0.1:9477/other)"
+
+# --- the control socket: anyone reads, root reloads -----------------------------------
+# ask [USER] JSON: the daemon's answer, one line of JSON.
+ask() {
+	local as=()
+	[ $# = 2 ] && as=(setpriv --reuid="$1" --regid="$1" --clear-groups) && shift
+	echo "$1" | "${as[@]}" socat -t 5 - "UNIX-CONNECT:$CONTROL"
+}
+field() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+check_eq "status: two entries, none refused" "True 2 []" \
+	"$(ask '{"command": "status"}' | field 'd["ok"], d["status"]["entries"], d["status"]["refused_files"]')"
+check_eq "devices: each with its chain" "$EDU0=guard $EDU1=guard,trap1" \
+	"$(ask '{"command": "devices"}' | field '" ".join(x["device"] + "=" + x["policies"] for x in d["devices"])')"
+check_eq "policies: as the driver lists them" "guard:devices=2 trap1:devices=1" \
+	"$(ask '{"command": "policies"}' | field '" ".join(p["name"] + ":" + p["state"] for p in d["policies"])')"
+check_eq "counters: the sysfs numbers" "$(counter "$EDU0" hook.config_read.pass)" \
+	"$(ask '{"command": "counters"}' | field '[x for x in d["counters"] if x["device"] == "'"$EDU0"'"][0]["hook.config_read.pass"]')"
+check_eq "an unprivileged user may read" True "$(ask 65534 '{"command": "status"}' | field 'd["ok"]')"
+check_eq "...but a reload is refused, saying why" "False reload: permission denied (uid 65534 is not root)" \
+	"$(ask 65534 '{"command": "reload"}' | field 'd["ok"], d["error"]')"
+n=$(reconciles)
+check_eq "root may reload" True "$(ask '{"command": "reload"}' | field 'd["ok"]')"
+check "...and it reconciles" eventually 30 reconciled_since "$n"
+check_eq "a request that is no command is refused" "False" \
+	"$(ask 'not json' | field 'd["ok"]')"
 
 # --- restart: nothing detached or re-attached -----------------------------------
 ids="$(link_id guard) $(link_id trap1)"

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
+#include "control.h"
 #include "devices.h"
 #include "metrics.h"
 #include "log.h"
@@ -32,20 +34,31 @@
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/vfio-pci-bpf"
 #define DEFAULT_STATE_DIR "/run/vfio-pci-bpf/entries"
 #define DEFAULT_METRICS "127.0.0.1:9477"
+#define DEFAULT_CONTROL "/run/vfio-pci-bpf/control.sock"
 #define DRIVER_DIR "/sys/bus/pci/drivers/vfio-pci-bpf"
+
+struct daemon {
+	struct bpfd_paths paths;
+	const char *config_dir;
+	const char *metrics_at; /* ADDRESS:PORT or "off" */
+	const char *control_at; /* socket path or "off" */
+	gid_t control_group;
+	struct bpfd_status status; /* of the last reconcile */
+};
 
 static int usage(FILE *f)
 {
 	fprintf(f, "usage: vfio-bpfd [--config-dir DIR] [--pin-dir DIR] [--state-dir DIR]\n"
-		   "                 [--metrics ADDRESS:PORT|off] [--once]\n"
+		   "                 [--metrics ADDRESS:PORT|off] [--control PATH|off]\n"
+		   "                 [--control-group GROUP] [--once]\n"
 		   "       vfio-bpfd --check-config [--config-dir DIR]\n"
 		   "Defaults: " DEFAULT_CONFIG_DIR ", " DEFAULT_PIN_DIR ", " DEFAULT_STATE_DIR ",\n"
-		   "metrics (Prometheus text, GET /metrics) on " DEFAULT_METRICS ".\n"
-		   "SIGHUP, a change in the config directory or a PCI bind or unbind\n"
-		   "reconciles; SIGTERM stops the\n"
-		   "daemon and leaves its policies attached.  Exit status: 0, 1 a config\n"
-		   "file was refused (--check-config, --once) or the daemon cannot run, 2 bad\n"
-		   "usage.\n");
+		   "metrics (Prometheus text, GET /metrics) on " DEFAULT_METRICS ",\n"
+		   "control socket " DEFAULT_CONTROL " (JSON; GROUP may reload besides root).\n"
+		   "SIGHUP, a change in the config directory, a PCI bind or unbind, or a\n"
+		   "reload on the control socket reconciles; SIGTERM stops the daemon and\n"
+		   "leaves its policies attached.  Exit status: 0, 1 a config file was\n"
+		   "refused (--check-config, --once) or the daemon cannot run, 2 bad usage.\n");
 	return 2;
 }
 
@@ -80,28 +93,36 @@ static int count_devices(void)
 	return n;
 }
 
-/* Reads the config and reconciles; tells systemd how it went. */
-static int reload(const struct bpfd_paths *paths, const char *config_dir)
+/* Reads the config and reconciles; tells systemd and the control socket how it went. */
+static int reload(struct daemon *d)
 {
-	struct bpfd_summary s;
+	struct bpfd_status *st = &d->status;
 	struct bpfd_config cfg;
-	int ret = bpfd_read_config(config_dir, &cfg);
+	int ret = bpfd_read_config(d->config_dir, &cfg);
 
 	if (ret) {
-		bpfd_err("%s: %s; nothing changed", config_dir, strerror(-ret));
-		sd_notifyf(0, "READY=1\nSTATUS=config directory %s: %s", config_dir,
+		bpfd_err("%s: %s; nothing changed", d->config_dir, strerror(-ret));
+		sd_notifyf(0, "READY=1\nSTATUS=config directory %s: %s", d->config_dir,
 			   strerror(-ret));
 		return 1;
 	}
-	bpfd_reconcile(paths, &cfg, &s);
+	bpfd_reconcile(&d->paths, &cfg, &st->summary);
+	st->config_dir = d->config_dir;
+	st->entries = cfg.nr_entries;
+	st->nr_errors = cfg.nr_errors;
+	for (int i = 0; i < cfg.nr_errors && i < BPFD_MAX_REPORTED_ERRORS; i++)
+		snprintf(st->errors[i], sizeof(st->errors[i]), "%s", cfg.errors[i]);
 	bpfd_info("reconciled: %d attached, %d swapped, %d replaced, %d unchanged, %d detached, "
 		  "%d kept from refused files, %d failed",
-		  s.attached, s.swapped, s.replaced, s.unchanged, s.detached, s.kept, s.failed);
+		  st->summary.attached, st->summary.swapped, st->summary.replaced,
+		  st->summary.unchanged, st->summary.detached, st->summary.kept,
+		  st->summary.failed);
 	sd_notifyf(0,
 		   "READY=1\nSTATUS=%d policies from %s, %d devices bound, %d refused files, "
 		   "%d failed entries",
-		   cfg.nr_entries, config_dir, count_devices(), cfg.nr_errors, s.failed);
-	ret = cfg.nr_errors || s.failed;
+		   cfg.nr_entries, d->config_dir, count_devices(), cfg.nr_errors,
+		   st->summary.failed);
+	ret = cfg.nr_errors || st->summary.failed;
 	bpfd_free_config(&cfg);
 	return ret;
 }
@@ -133,22 +154,47 @@ static void drain(int fd)
 }
 
 /* What woke the daemon up. */
-enum { WAKE_SIGNAL, WAKE_CONFIG, WAKE_DEVICES, NR_WAKE };
+enum { WAKE_SIGNAL, WAKE_CONFIG, WAKE_DEVICES, WAKE_CONTROL, NR_WAKE };
 
-static void reload_because(const struct bpfd_paths *paths, const char *config_dir, const char *why)
+static void reload_because(struct daemon *d, const char *why)
 {
 	sd_notify(0, "RELOADING=1");
 	bpfd_info("%s: reloading", why);
-	reload(paths, config_dir);
+	reload(d);
 }
 
-static int serve(const struct bpfd_paths *paths, const char *config_dir, const char *listen)
+/* The metrics thread and the control socket, as configured. */
+static int open_endpoints(struct daemon *d, struct bpfd_metrics **metrics,
+			  struct bpfd_control **control)
+{
+	char err[256];
+
+	*metrics = NULL;
+	*control = NULL;
+	if (strcmp(d->metrics_at, "off")) {
+		*metrics = bpfd_metrics_start(d->metrics_at, err, sizeof(err));
+		if (!*metrics)
+			goto fail;
+	}
+	if (strcmp(d->control_at, "off")) {
+		*control = bpfd_control_open(d->control_at, d->control_group, err, sizeof(err));
+		if (!*control)
+			goto fail;
+	}
+	return 0;
+fail:
+	bpfd_err("%s", err);
+	bpfd_metrics_stop(*metrics);
+	return 1;
+}
+
+static int serve(struct daemon *d)
 {
 	struct pollfd fds[NR_WAKE] = { [0 ... NR_WAKE - 1] = { .events = POLLIN } };
-	struct bpfd_metrics *metrics = NULL;
+	struct bpfd_metrics *metrics;
+	struct bpfd_control *control;
 	struct bpfd_devices *devices;
 	struct signalfd_siginfo si;
-	char err[128];
 	sigset_t mask;
 
 	/* Blocked before the metrics thread starts, which inherits the mask. */
@@ -157,42 +203,53 @@ static int serve(const struct bpfd_paths *paths, const char *config_dir, const c
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	if (strcmp(listen, "off")) {
-		metrics = bpfd_metrics_start(listen, err, sizeof(err));
-		if (!metrics) {
-			bpfd_err("%s", err);
-			return 1;
-		}
-	}
+	if (open_endpoints(d, &metrics, &control))
+		return 1;
 	devices = bpfd_devices_open();
 	fds[WAKE_SIGNAL].fd = signalfd(-1, &mask, SFD_CLOEXEC);
-	fds[WAKE_CONFIG].fd = watch(config_dir);
+	fds[WAKE_CONFIG].fd = watch(d->config_dir);
 	fds[WAKE_DEVICES].fd = bpfd_devices_fd(devices);
-	reload(paths, config_dir);
+	fds[WAKE_CONTROL].fd = bpfd_control_fd(control);
+	reload(d);
 	for (;;) {
 		if (poll(fds, NR_WAKE, -1) < 0 && errno != EINTR)
 			return 1;
 		if (fds[WAKE_CONFIG].revents & POLLIN) {
 			drain(fds[WAKE_CONFIG].fd);
-			reload_because(paths, config_dir, "the config directory changed");
+			reload_because(d, "the config directory changed");
 		}
 		/*
 		 * A device bound or unbound: a target entry whose link the
 		 * kernel detached at unbind is registered again, pending.
 		 */
 		if ((fds[WAKE_DEVICES].revents & POLLIN) && bpfd_devices_changed(devices))
-			reload_because(paths, config_dir, "PCI devices changed");
+			reload_because(d, "PCI devices changed");
+		if ((fds[WAKE_CONTROL].revents & POLLIN) && bpfd_control_serve(control, &d->status))
+			reload_because(d, "reload on the control socket");
 		if (!(fds[WAKE_SIGNAL].revents & POLLIN) ||
 		    read(fds[WAKE_SIGNAL].fd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo != SIGHUP)
 			break;
-		reload_because(paths, config_dir, "SIGHUP");
+		reload_because(d, "SIGHUP");
 	}
+	bpfd_control_close(control);
 	bpfd_devices_close(devices);
 	bpfd_metrics_stop(metrics);
 	sd_notify(0, "STOPPING=1");
 	bpfd_info("stopping; the policies stay attached");
+	return 0;
+}
+
+static int parse_group(const char *name, gid_t *gid)
+{
+	struct group *g = getgrnam(name);
+
+	if (!g) {
+		fprintf(stderr, "vfio-bpfd: --control-group %s: no such group\n", name);
+		return -1;
+	}
+	*gid = g->gr_gid;
 	return 0;
 }
 
@@ -202,36 +259,50 @@ int main(int argc, char **argv)
 		{ "config-dir", required_argument, NULL, 'c' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "state-dir", required_argument, NULL, 's' },
+		{ "metrics", required_argument, NULL, 'm' },
+		{ "control", required_argument, NULL, 'S' },
+		{ "control-group", required_argument, NULL, 'g' },
 		{ "check-config", no_argument, NULL, 'C' },
 		{ "once", no_argument, NULL, 'o' },
-		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bpfd_paths paths = { DEFAULT_PIN_DIR, DEFAULT_STATE_DIR };
-	const char *config_dir = DEFAULT_CONFIG_DIR, *listen = DEFAULT_METRICS;
+	struct daemon d = {
+		.paths = { DEFAULT_PIN_DIR, DEFAULT_STATE_DIR },
+		.config_dir = DEFAULT_CONFIG_DIR,
+		.metrics_at = DEFAULT_METRICS,
+		.control_at = DEFAULT_CONTROL,
+		.control_group = (gid_t)-1,
+	};
 	int opt, check = 0, once = 0;
 	char err[BPFD_PATH_LEN + 64];
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			config_dir = optarg;
+			d.config_dir = optarg;
 			break;
 		case 'p':
-			paths.pin_dir = optarg;
+			d.paths.pin_dir = optarg;
 			break;
 		case 's':
-			paths.state_dir = optarg;
+			d.paths.state_dir = optarg;
+			break;
+		case 'm':
+			d.metrics_at = optarg;
+			break;
+		case 'S':
+			d.control_at = optarg;
+			break;
+		case 'g':
+			if (parse_group(optarg, &d.control_group))
+				return 2;
 			break;
 		case 'C':
 			check = 1;
 			break;
 		case 'o':
 			once = 1;
-			break;
-		case 'm':
-			listen = optarg;
 			break;
 		case 'h':
 			return usage(stdout), 0;
@@ -242,10 +313,10 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		return usage(stderr);
 	if (check)
-		return check_config(config_dir);
-	if (bpfd_make_dirs(&paths, err, sizeof(err))) {
+		return check_config(d.config_dir);
+	if (bpfd_make_dirs(&d.paths, err, sizeof(err))) {
 		bpfd_err("%s", err);
 		return 1;
 	}
-	return once ? reload(&paths, config_dir) : serve(&paths, config_dir, listen);
+	return once ? reload(&d) : serve(&d);
 }

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "control.h"
+#include "log.h"
+#include "vfio_pci_bpf.h"
+
+#define DRIVER_DIR "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME
+/* A client that sends nothing does not hold the daemon up for longer. */
+#define REQUEST_TIMEOUT_MS 1000
+
+struct bpfd_control {
+	int fd;
+	gid_t group;
+	char path[108];
+};
+
+struct bpfd_control *bpfd_control_open(const char *path, gid_t group, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct bpfd_control *c = calloc(1, sizeof(*c));
+
+	if (!c || strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "%s: %s", path, c ? "path too long" : strerror(ENOMEM));
+		free(c);
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	/* Its folder, as /run/vfio-pci-bpf, may not be there yet. */
+	if (strrchr(c->path, '/') && strrchr(c->path, '/') != c->path) {
+		*strrchr(c->path, '/') = '\0';
+		mkdir(c->path, 0755);
+		snprintf(c->path, sizeof(c->path), "%s", path);
+	}
+	c->group = group;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	unlink(path);
+	/* Anyone may ask; what a request may do is decided by its peer's credentials. */
+	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0666) ||
+	    listen(c->fd, 16)) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		bpfd_control_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int bpfd_control_fd(const struct bpfd_control *c)
+{
+	return c ? c->fd : -1;
+}
+
+/* Root, or the control group as the peer's primary or supplementary group. */
+static bool may_change(const struct bpfd_control *c, int conn, const struct ucred *cred)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (cred->uid == 0)
+		return true;
+	if (c->group == (gid_t)-1)
+		return false;
+	if (cred->gid == c->group)
+		return true;
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false;
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == c->group)
+			return true;
+	return false;
+}
+
+/* Every device's counters file as an object of name: value (or string). */
+static struct json_object *read_counters(const char *bdf)
+{
+	struct json_object *o = json_object_new_object();
+	char path[256], key[64], value[512], line[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), DRIVER_DIR "/%s/vfio_bpf/counters", bdf);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *end;
+		unsigned long long v;
+
+		if (sscanf(line, "%63s %511s", key, value) != 2)
+			continue;
+		v = strtoull(value, &end, 10);
+		json_object_object_add(
+			o, key, *end ? json_object_new_string(value) : json_object_new_uint64(v));
+	}
+	if (f)
+		fclose(f);
+	return o;
+}
+
+/* "devices" and "counters": one entry per bound device. */
+static struct json_object *list_devices(bool counters)
+{
+	struct json_object *arr = json_object_new_array();
+	struct dirent **names;
+	int n = scandir(DRIVER_DIR, &names, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		if (strchr(names[i]->d_name, ':')) {
+			struct json_object *all = read_counters(names[i]->d_name), *dev, *v;
+
+			if (counters) {
+				json_object_array_add(arr, all);
+			} else {
+				dev = json_object_new_object();
+				for (const char *const *k =
+					     (const char *const[]){ "device", "ids", "pf",
+								    "vf_index", "policies", NULL };
+				     *k; k++)
+					if (json_object_object_get_ex(all, *k, &v))
+						json_object_object_add(dev, *k, json_object_get(v));
+				json_object_array_add(arr, dev);
+				json_object_put(all);
+			}
+		}
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return arr;
+}
+
+/* The driver's policies file: "NAME MATCH STATE" lines. */
+static struct json_object *list_policies(void)
+{
+	struct json_object *arr = json_object_new_array();
+	char line[256], name[64], match[64], state[64];
+	FILE *f = fopen(DRIVER_DIR "/policies", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		struct json_object *p;
+
+		if (sscanf(line, "%63s %63s %63s", name, match, state) != 3)
+			continue;
+		p = json_object_new_object();
+		json_object_object_add(p, "name", json_object_new_string(name));
+		json_object_object_add(p, "match", json_object_new_string(match));
+		json_object_object_add(p, "state", json_object_new_string(state));
+		json_object_array_add(arr, p);
+	}
+	if (f)
+		fclose(f);
+	return arr;
+}
+
+static struct json_object *status(const struct bpfd_status *st)
+{
+	struct json_object *o = json_object_new_object(), *errors = json_object_new_array();
+	const struct bpfd_summary *s = &st->summary;
+
+	json_object_object_add(o, "config_dir", json_object_new_string(st->config_dir));
+	json_object_object_add(o, "entries", json_object_new_int(st->entries));
+	for (int i = 0; i < st->nr_errors && i < BPFD_MAX_REPORTED_ERRORS; i++)
+		json_object_array_add(errors, json_object_new_string(st->errors[i]));
+	json_object_object_add(o, "refused_files", errors);
+	json_object_object_add(o, "attached", json_object_new_int(s->attached));
+	json_object_object_add(o, "swapped", json_object_new_int(s->swapped));
+	json_object_object_add(o, "replaced", json_object_new_int(s->replaced));
+	json_object_object_add(o, "unchanged", json_object_new_int(s->unchanged));
+	json_object_object_add(o, "detached", json_object_new_int(s->detached));
+	json_object_object_add(o, "failed", json_object_new_int(s->failed));
+	return o;
+}
+
+static struct json_object *answer(const struct bpfd_control *c, const struct bpfd_status *st,
+				  const char *request, int conn, const struct ucred *cred,
+				  bool *reload)
+{
+	struct json_object *req = json_tokener_parse(request), *cmd,
+			   *out = json_object_new_object();
+	const char *command = NULL;
+	struct json_object *result = NULL;
+	char why[160] = "";
+
+	if (req && json_object_object_get_ex(req, "command", &cmd) &&
+	    json_object_is_type(cmd, json_type_string))
+		command = json_object_get_string(cmd);
+	if (!command)
+		snprintf(why, sizeof(why), "expected {\"command\": \"...\"}");
+	else if (!strcmp(command, "status"))
+		result = status(st);
+	else if (!strcmp(command, "devices"))
+		result = list_devices(false);
+	else if (!strcmp(command, "counters"))
+		result = list_devices(true);
+	else if (!strcmp(command, "policies"))
+		result = list_policies();
+	else if (!strcmp(command, "reload") && !may_change(c, conn, cred))
+		snprintf(why, sizeof(why), "reload: permission denied (uid %u is not root%s)",
+			 cred->uid, c->group != (gid_t)-1 ? " nor in the control group" : "");
+	else if (!strcmp(command, "reload"))
+		*reload = true;
+	else
+		snprintf(why, sizeof(why),
+			 "unknown command '%.64s' (status, devices, policies, "
+			 "counters, reload)",
+			 command);
+	json_object_object_add(out, "ok", json_object_new_boolean(!why[0]));
+	if (why[0])
+		json_object_object_add(out, "error", json_object_new_string(why));
+	if (result)
+		json_object_object_add(out, command, result);
+	json_object_put(req);
+	return out;
+}
+
+bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st)
+{
+	int conn = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+	struct pollfd p = { .fd = conn, .events = POLLIN };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	char request[4096];
+	struct json_object *out;
+	bool reload = false;
+	ssize_t n = -1;
+	const char *text;
+
+	if (conn < 0)
+		return false;
+	if (!getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) &&
+	    poll(&p, 1, REQUEST_TIMEOUT_MS) == 1)
+		n = read(conn, request, sizeof(request) - 1);
+	if (n > 0) {
+		request[n] = '\0';
+		out = answer(c, st, request, conn, &cred, &reload);
+		text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
+		if (write(conn, text, strlen(text)) < 0 || write(conn, "\n", 1) < 0)
+			bpfd_warn("control socket: the client left before the answer");
+		json_object_put(out);
+	}
+	close(conn);
+	return reload;
+}
+
+void bpfd_control_close(struct bpfd_control *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0) {
+		close(c->fd);
+		unlink(c->path);
+	}
+	free(c);
+}
