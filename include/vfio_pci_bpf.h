@@ -143,8 +143,9 @@ struct vfio_pci_bpf_mig_header {
 
 /*
  * The struct_ops type a policy fills in.  Data fields select the devices:
- * `target` one device by address, or 0 for every device (current and
- * future) whose vendor/device match (VFIO_PCI_BPF_ANY_ID matches all).
+ * `target` one device by address; or, with target 0, every device (current
+ * and future) whose vendor/device match (VFIO_PCI_BPF_ANY_ID matches all)
+ * and, when `vfs_of` is set, that is a VF of the PF at that address.
  * Policies on one device form a chain ordered by `priority` (lower runs
  * first), then by attach order; the first verdict other than PASS ends it.
  */
@@ -178,6 +179,7 @@ struct vfio_pci_bpf_ops {
 	__u32 flags;
 	__s32 priority;
 	__u32 mig_size; /* most payload bytes mig_save writes, 1..MIG_MAX_SIZE */
+	__u32 vfs_of; /* VFIO_PCI_BPF_ADDR() of a PF: only its VFs match; 0 any */
 };
 
 /* Hook numbering, shared by the counters and the sysfs view. */

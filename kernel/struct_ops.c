@@ -157,6 +157,9 @@ static int vpb_init_member(const struct btf_type *t, const struct btf_member *me
 	case offsetof(struct vfio_pci_bpf_ops, priority):
 		ops->priority = uops->priority;
 		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, vfs_of):
+		ops->vfs_of = uops->vfs_of;
+		return 1;
 	case offsetof(struct vfio_pci_bpf_ops, mig_size):
 		if (uops->mig_size > VFIO_PCI_BPF_MIG_MAX_SIZE)
 			return -EINVAL;

@@ -57,11 +57,19 @@ static u64 vpb_sum(struct vpb_device *vdev, size_t offset)
 
 #define VPB_SUM(vdev, field) vpb_sum(vdev, offsetof(struct vpb_counters, field))
 
+static int vpb_emit_bdf(char *buf, int len, u32 addr)
+{
+	return sysfs_emit_at(buf, len, "%04x:%02x:%02x.%x", VFIO_PCI_BPF_ADDR_DOMAIN(addr),
+			     VFIO_PCI_BPF_ADDR_BUS(addr), VFIO_PCI_BPF_ADDR_DEV(addr),
+			     VFIO_PCI_BPF_ADDR_FN(addr));
+}
+
 static int vpb_emit_addr(char *buf, int len, const char *name, u32 addr)
 {
-	return sysfs_emit_at(buf, len, "%s %04x:%02x:%02x.%x\n", name,
-			     VFIO_PCI_BPF_ADDR_DOMAIN(addr), VFIO_PCI_BPF_ADDR_BUS(addr),
-			     VFIO_PCI_BPF_ADDR_DEV(addr), VFIO_PCI_BPF_ADDR_FN(addr));
+	int n = sysfs_emit_at(buf, len, "%s ", name);
+
+	n += vpb_emit_bdf(buf, len + n, addr);
+	return n + sysfs_emit_at(buf, len + n, "\n");
 }
 
 static ssize_t counters_show(struct device *dev, struct device_attribute *attr,
@@ -131,15 +139,16 @@ static ssize_t vpb_driver_policies_show(struct device_driver *drv, char *buf)
 		list_for_each_entry(vdev, &vpb_devices, node)
 			on += vpb_chain_has(vpb_chain_locked_by_list(vdev), policy);
 		len += sysfs_emit_at(buf, len, "%s ", ops->name);
-		if (ops->target)
-			len += sysfs_emit_at(buf, len, "%04x:%02x:%02x.%x",
-					     VFIO_PCI_BPF_ADDR_DOMAIN(ops->target),
-					     VFIO_PCI_BPF_ADDR_BUS(ops->target),
-					     VFIO_PCI_BPF_ADDR_DEV(ops->target),
-					     VFIO_PCI_BPF_ADDR_FN(ops->target));
-		else
+		if (ops->target) {
+			len += vpb_emit_bdf(buf, len, ops->target);
+		} else {
 			len += sysfs_emit_at(buf, len, "%04x:%04x", ops->vendor ?: 0xffff,
 					     ops->device ?: 0xffff);
+			if (ops->vfs_of) {
+				len += sysfs_emit_at(buf, len, ",vfs_of=");
+				len += vpb_emit_bdf(buf, len, ops->vfs_of);
+			}
+		}
 		if (ops->target && !on)
 			len += sysfs_emit_at(buf, len, " pending\n");
 		else

@@ -260,7 +260,7 @@ static int vpb_set_ops_fields(const struct vpb_policy_opts *opts, struct bpf_map
 	size_t size;
 
 	if (!opts->has_target && !opts->has_vendor && !opts->has_device && !opts->has_priority &&
-	    !opts->name)
+	    !opts->has_vfs_of && !opts->name)
 		return 0;
 	ops = bpf_map__initial_value(map, &size);
 	if (!ops || size < sizeof(*ops)) {
@@ -278,6 +278,8 @@ static int vpb_set_ops_fields(const struct vpb_policy_opts *opts, struct bpf_map
 		ops->target = opts->target;
 	if (opts->has_vendor)
 		ops->vendor = opts->vendor;
+	if (opts->has_vfs_of)
+		ops->vfs_of = opts->vfs_of;
 	if (opts->has_device)
 		ops->device = opts->device;
 	if (opts->has_priority)
@@ -358,8 +360,8 @@ int vpb_policy_swap(const char *pin, struct vpb_loaded *p, char *err, size_t err
 	ret = bpf_link__update_map(link, p->ops);
 	if (ret == -EINVAL)
 		snprintf(err, errlen,
-			 "swap: %s (a swap must keep the pinned policy's target, vendor and "
-			 "device; dmesg names the cause)",
+			 "swap: %s (a swap must keep the pinned policy's target, vendor, "
+			 "device and vfs_of; dmesg names the cause)",
 			 strerror(-ret));
 	else if (ret)
 		vpb_explain(err, errlen, "swap", ret);

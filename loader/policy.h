@@ -14,8 +14,9 @@
 struct vpb_policy_opts {
 	const char *object; /* path of the .bpf.o */
 	const char *name;   /* overrides the policy's name when set */
-	bool has_target, has_vendor, has_device, has_priority;
+	bool has_target, has_vendor, has_device, has_priority, has_vfs_of;
 	uint32_t target;
+	uint32_t vfs_of; /* the PF whose VFs alone match */
 	uint16_t vendor, device;
 	int32_t priority;
 	const char *params[VPB_MAX_PARAMS]; /* "name=value" */

@@ -103,6 +103,11 @@ static void test_target_and_name(void **state)
 	assert_int_equal(e.target, VFIO_PCI_BPF_ADDR(0, 0, 0x10, 0));
 	bpfd_entry_match(&e, match, sizeof(match));
 	assert_string_equal(match, "target=0000:00:10.0");
+
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\nvfs_of = 0000:01:00.0\n", object);
+	assert_string_equal(parse("vf.conf", text, &e), "");
+	bpfd_entry_match(&e, match, sizeof(match));
+	assert_string_equal(match, "vendor=object:0000,device=object:0000,vfs_of=0000:01:00.0");
 }
 
 static void test_refusals(void **state)
@@ -124,7 +129,9 @@ static void test_refusals(void **state)
 		{ "[extra]\nx = 1\n", "bad.conf:4: x: unknown section [extra]" },
 		{ "just words\n", "bad.conf:3: syntax error (want [section] or key = value)" },
 		{ "target = 0000:00:10.0\nvendor = 1\n",
-		  "bad.conf: target: a target excludes vendor and device" },
+		  "bad.conf: target: a target excludes vendor, device and vfs_of" },
+		{ "vfs_of = 01:00.9\n",
+		  "bad.conf:3: vfs_of: '01:00.9' is no PCI address (DDDD:BB:DD.F)" },
 	};
 	struct bpfd_entry e;
 	char text[512];

@@ -232,11 +232,31 @@ check "SIGHUP reloads (the daemon is still there)" kill -0 "$daemon"
 check "a pin it did not make is left alone" test -e "$PINS/foreign"
 rm -f "$PINS/foreign"
 
+# --- every VF of a PF -----------------------------------------------------------------
+cat >"$SCRATCH/vfs.conf" <<EOF
+[policy]
+object = $POLICIES/trace.bpf.o
+vfs_of = $IGB_PF
+EOF
+after_change mv "$SCRATCH/vfs.conf" "$CONF/"
+check "an entry for every VF of the PF waits for VFs" grep -qx \
+	"vfs ffff:ffff,vfs_of=$IGB_PF devices=0" "$DRIVER_POLICIES"
+create_vfs 2
+for vf in $(vf_list); do bind "$vf" vfio-pci-bpf; done
+check_eq "each new VF has it" "vfs vfs" \
+	"$(for vf in $(vf_list); do echo "$(policies_of "$vf")"; done | paste -sd' ')"
+for vf in $(vf_list); do unbind "$vf"; done
+echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
+check "removing the VFs leaves it registered, on no device" grep -qx \
+	"vfs ffff:ffff,vfs_of=$IGB_PF devices=0" "$DRIVER_POLICIES"
+check "...and the daemon still runs" kill -0 "$daemon"
+
 stop_daemon
 check_eq "SIGTERM stops it with status 0" 0 "$stopped"
 check "...saying the policies stay" logged "stopping; the policies stay attached"
 kill "$listener"
 check_eq "the policies outlive the daemon" "guard guard2" "$(policies_of "$EDU0")"
+rm -f "$CONF/vfs.conf"
 rm -rf "$PINS"
 wait_links_below 1
 sed 's/^/    bpfd: /' "$SCRATCH/bpfd.log" | tail -n 12

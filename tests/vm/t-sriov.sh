@@ -1,7 +1,8 @@
 #!/bin/bash
 # SR-IOV: the igb PF (driver igb) creates VFs through sriov_numvfs; each VF
 # binds to vfio-pci-bpf, reports exactly what vfio-pci reports, and passes
-# the generic client checks.
+# the generic client checks; a policy for every VF of the PF finds each new
+# VF at its bind, and nothing stays behind when the VFs go.
 . "$(dirname "$0")/lib.sh"
 
 NUMVFS=2
@@ -28,4 +29,25 @@ done
 for vf in $vfs; do unbind "$vf"; done
 echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
 check_eq "VFs removed" "" "$(vf_list)"
+
+# --- a policy for every VF of one PF ------------------------------------------------
+DRIVER_POLICIES=/sys/bus/pci/drivers/vfio-pci-bpf/policies
+check "bind edu0 (no VF)" bind "$EDU0" vfio-pci-bpf
+check "attach trace to every VF of the PF, before it has any" "$CTL" attach \
+	"$POLICIES/trace.bpf.o" --vfs-of "$IGB_PF" --name trace_pf --pin /sys/fs/bpf/pf
+check "the driver lists its match" grep -qx "trace_pf ffff:ffff,vfs_of=$IGB_PF devices=0" \
+	"$DRIVER_POLICIES"
+create_vfs 3
+for vf in $(vf_list); do bind "$vf" vfio-pci-bpf; done
+check_eq "each new VF has it from its bind on" "trace_pf trace_pf trace_pf" \
+	"$(for vf in $(vf_list); do echo "$(policies_of "$vf")"; done | paste -sd' ')"
+check_eq "a device that is no VF of that PF does not" "" "$(policies_of "$EDU0")"
+check "devices=3" grep -qx "trace_pf ffff:ffff,vfs_of=$IGB_PF devices=3" "$DRIVER_POLICIES"
+check "vfio-bpfctl policies shows the match" sh -c "'$CTL' policies | grep -q 'trace_pf .*vfs:$IGB_PF'"
+for vf in $(vf_list); do unbind "$vf"; done
+echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
+check "the VFs' removal leaves it on no device" grep -qx \
+	"trace_pf ffff:ffff,vfs_of=$IGB_PF devices=0" "$DRIVER_POLICIES"
+detach_pin /sys/fs/bpf/pf
+unbind "$EDU0"
 finish

@@ -37,7 +37,9 @@ static int usage(void)
 		"       vfio-bpfctl detach PIN\n"
 		"       vfio-bpfctl stats BDF\n"
 		"       vfio-bpfctl policies\n"
-		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --priority N --name NAME\n"
+		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --vfs-of PF-BDF --priority "
+		"N\n"
+		"                --name NAME\n"
 		"                --set NAME=VALUE[,VALUE...] (repeatable)\n"
 		"Without --pin, attach stays in the foreground until interrupted.\n");
 	return 2;
@@ -67,6 +69,7 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 						  { "pin", required_argument, NULL, 'P' },
 						  { "events", no_argument, NULL, 'e' },
 						  { "name", required_argument, NULL, 'n' },
+						  { "vfs-of", required_argument, NULL, 'F' },
 						  {} };
 	int64_t prio;
 	int c;
@@ -85,6 +88,13 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 			if (parse_id(optarg, &o->vendor))
 				return -1;
 			o->has_vendor = true;
+			break;
+		case 'F':
+			if (vpb_parse_bdf(optarg, &o->vfs_of)) {
+				fprintf(stderr, "vfio-bpfctl: bad PCI address '%s'\n", optarg);
+				return -1;
+			}
+			o->has_vfs_of = true;
 			break;
 		case 'd':
 			if (parse_id(optarg, &o->device))
@@ -309,12 +319,14 @@ static int cmd_stats(int argc, char **argv)
 
 static int print_registered(const struct vpb_registered *r, void *ctx)
 {
-	char target[16] = "-", ids[16];
+	char target[24] = "-", ids[16];
 	int hook, n = 0;
 
 	(void)ctx;
 	if (r->ops.target)
 		vpb_format_bdf(r->ops.target, target, sizeof(target));
+	else if (r->ops.vfs_of)
+		vpb_format_bdf(r->ops.vfs_of, stpcpy(target, "vfs:"), sizeof(target) - 4);
 	snprintf(ids, sizeof(ids), "%04x:%04x", r->ops.vendor, r->ops.device);
 	printf("%-6u %-20.*s %-13s %-10s %-5d", r->map_id, (int)sizeof(r->ops.name), r->ops.name,
 	       target, ids, r->ops.priority);

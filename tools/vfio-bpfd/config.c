@@ -96,10 +96,12 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 		if (!name_ok(value))
 			return refuse(c, key, "'%s': 1 to 31 letters, digits, '_' or '-'", value);
 		strcpy(e->name, value);
-	} else if (!strcmp(key, "target")) {
-		if (vpb_parse_bdf(value, &e->target))
+	} else if (!strcmp(key, "target") || !strcmp(key, "vfs_of")) {
+		bool target = !strcmp(key, "target");
+
+		if (vpb_parse_bdf(value, target ? &e->target : &e->vfs_of))
 			return refuse(c, key, "'%s' is no PCI address (DDDD:BB:DD.F)", value);
-		e->has_target = true;
+		*(target ? &e->has_target : &e->has_vfs_of) = true;
 	} else if (!strcmp(key, "vendor") || !strcmp(key, "device")) {
 		bool vendor = !strcmp(key, "vendor");
 
@@ -186,8 +188,9 @@ int bpfd_parse_file(const char *path, struct bpfd_entry *entry, char *err, size_
 			 entry->object, strerror(errno));
 		return -1;
 	}
-	if (entry->has_target && (entry->has_vendor || entry->has_device)) {
-		snprintf(err, errlen, "%s: target: a target excludes vendor and device", path);
+	if (entry->has_target && (entry->has_vendor || entry->has_device || entry->has_vfs_of)) {
+		snprintf(err, errlen, "%s: target: a target excludes vendor, device and vfs_of",
+			 path);
 		return -1;
 	}
 	return 0;
@@ -290,6 +293,8 @@ void bpfd_entry_opts(const struct bpfd_entry *e, struct vpb_policy_opts *o)
 	o->vendor = e->vendor;
 	o->has_device = e->has_device;
 	o->device = e->device;
+	o->has_vfs_of = e->has_vfs_of;
+	o->vfs_of = e->vfs_of;
 	o->has_priority = e->has_priority;
 	o->priority = e->priority;
 	for (int i = 0; i < e->nr_params; i++)
@@ -300,13 +305,18 @@ void bpfd_entry_opts(const struct bpfd_entry *e, struct vpb_policy_opts *o)
 void bpfd_entry_match(const struct bpfd_entry *e, char *buf, size_t len)
 {
 	char bdf[32];
+	size_t n;
 
 	if (e->has_target) {
 		vpb_format_bdf(e->target, bdf, sizeof(bdf));
 		snprintf(buf, len, "target=%s", bdf);
-	} else {
-		snprintf(buf, len, "vendor=%s%04x,device=%s%04x",
-			 e->has_vendor ? "" : "object:", e->vendor,
-			 e->has_device ? "" : "object:", e->device);
+		return;
+	}
+	n = snprintf(buf, len, "vendor=%s%04x,device=%s%04x",
+		     e->has_vendor ? "" : "object:", e->vendor,
+		     e->has_device ? "" : "object:", e->device);
+	if (e->has_vfs_of && n < len) {
+		vpb_format_bdf(e->vfs_of, bdf, sizeof(bdf));
+		snprintf(buf + n, len - n, ",vfs_of=%s", bdf);
 	}
 }

@@ -7,8 +7,8 @@
  *   object = /usr/local/lib/vfio-pci-bpf/trace.bpf.o
  *   name = trace_vfs              (default: the file's name without .conf)
  *   target = 0000:03:00.0         (or vendor = and/or device =; neither:
- *   vendor = 0x8086                the object's own match)
- *   device = 0x10ca
+ *   vendor = 0x8086                the object's own match; with vfs_of =,
+ *   device = 0x10ca                only the VFs of that PF)
  *   priority = 10
  *   migration = yes               (must match the object's flag; optional)
  *   [parameters]
@@ -30,8 +30,8 @@ struct bpfd_entry {
 	char file[BPFD_PATH_LEN]; /* where it was read, for messages */
 	char name[BPFD_NAME_LEN];
 	char object[BPFD_PATH_LEN];
-	bool has_target, has_vendor, has_device, has_priority, has_migration;
-	unsigned int target;
+	bool has_target, has_vendor, has_device, has_priority, has_migration, has_vfs_of;
+	unsigned int target, vfs_of;
 	unsigned int vendor, device;
 	int priority;
 	bool migration;
