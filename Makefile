@@ -111,7 +111,7 @@ LOADER_DEPS := $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
 $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -Iloader -DVPB_VERSION='"$(VERSION)"' -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
 $(BUILD)/tools/vfio-bpfd: $(wildcard tools/vfio-bpfd/*.c tools/vfio-bpfd/*.h) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)

@@ -108,6 +108,8 @@ check "register bar_trap for edu1, which is not bound" "$CTL" attach "$POLICIES/
 check "the driver lists it as pending" grep -qx "trap_later $EDU1 pending" "$DRIVER_POLICIES"
 check "...and the kernel log says so" \
 	grep -q "policy 'trap_later' is pending: $EDU1 is not bound to vfio-pci-bpf yet" <(dmesg)
+check "vfio-bpfctl devices says it waits" sh -c \
+	"'$CTL' devices | grep -qx 'pending: trap_later waits for $EDU1 to bind'"
 # A VMM that opens edu1 the moment it can already finds BAR0's first page trapped.
 "$BUILD/tests/vfio-race" "$EDU1" first-open 0 >"$SCRATCH/first" 2>&1 &
 racer=$!
@@ -118,6 +120,18 @@ check_eq "the VMM's first open already saw the trap" "sparse 0 = 0x1000+0xff000"
 check_eq "edu1 has the policy from its bind on" trap_later "$(policies_of "$EDU1")"
 check "the driver lists it on one device" grep -qx "trap_later $EDU1 devices=1" \
 	"$DRIVER_POLICIES"
+bound=$(ls /sys/bus/pci/drivers/vfio-pci-bpf | grep -c :)
+check_eq "vfio-bpfctl devices --json: every bound device, edu1 with its chain, none pending" \
+	"$bound trap_later []" "$("$CTL" devices --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+mine = [x["policies"] for x in d["devices"] if x["device"] == "'"$EDU1"'"]
+print(len(d["devices"]), mine[0], d["pending"])')"
+check_eq "vfio-bpfctl stats --json: every device, the sysfs numbers" \
+	"$bound $(counter "$EDU1" hook.ioctl.calls)" "$("$CTL" stats --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(len(d), [x for x in d if x["device"] == "'"$EDU1"'"][0]["hook.ioctl.calls"])')"
 detach_pin /sys/fs/bpf/later
 check "gone from the driver's list once unpinned" sh -c "! grep -q trap_later $DRIVER_POLICIES"
 

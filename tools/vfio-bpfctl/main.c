@@ -19,6 +19,7 @@
 #include "params.h"
 #include "policy.h"
 #include "registry.h"
+#include "views.h"
 #include "vfio_pci_bpf.h"
 
 static volatile sig_atomic_t stop;
@@ -35,13 +36,15 @@ static int usage(void)
 		"usage: vfio-bpfctl attach OBJECT [POLICY-OPTIONS] [--pin PATH] [--events]\n"
 		"       vfio-bpfctl swap PIN OBJECT [POLICY-OPTIONS]\n"
 		"       vfio-bpfctl detach PIN\n"
-		"       vfio-bpfctl stats BDF\n"
+		"       vfio-bpfctl stats [BDF] [--json]\n"
+		"       vfio-bpfctl devices [--json]\n"
 		"       vfio-bpfctl policies\n"
-		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --vfs-of PF-BDF --priority "
-		"N\n"
-		"                --name NAME\n"
+		"       vfio-bpfctl --version\n"
+		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --vfs-of PF-BDF\n"
+		"                --priority N --name NAME\n"
 		"                --set NAME=VALUE[,VALUE...] (repeatable)\n"
-		"Without --pin, attach stays in the foreground until interrupted.\n");
+		"Without --pin, attach stays in the foreground until interrupted.\n"
+		"Exit status: 0 success, 1 the operation failed, 2 bad usage.\n");
 	return 2;
 }
 
@@ -295,28 +298,6 @@ static int cmd_detach(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_stats(int argc, char **argv)
-{
-	char path[256], line[256], bdf[16];
-	uint32_t addr;
-	FILE *f;
-
-	if (argc != 2 || vpb_parse_bdf(argv[1], &addr))
-		return usage();
-	vpb_format_bdf(addr, bdf, sizeof(bdf));
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio_bpf/counters", bdf);
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "vfio-bpfctl: %s is not bound to vfio-pci-bpf (%s)\n", bdf,
-			strerror(errno));
-		return 1;
-	}
-	while (fgets(line, sizeof(line), f))
-		fputs(line, stdout);
-	fclose(f);
-	return 0;
-}
-
 static int print_registered(const struct vpb_registered *r, void *ctx)
 {
 	char target[24] = "-", ids[16];
@@ -359,8 +340,8 @@ static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{ "attach", cmd_attach }, { "swap", cmd_swap },		{ "detach", cmd_detach },
-	{ "stats", cmd_stats },	  { "policies", cmd_policies },
+	{ "attach", cmd_attach },   { "swap", cmd_swap },	  { "detach", cmd_detach },
+	{ "stats", vpb_cmd_stats }, { "policies", cmd_policies }, { "devices", vpb_cmd_devices },
 };
 
 int main(int argc, char **argv)
@@ -369,6 +350,10 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return usage();
+	if (!strcmp(argv[1], "--version")) {
+		printf("vfio-bpfctl %s\n", VPB_VERSION);
+		return 0;
+	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);

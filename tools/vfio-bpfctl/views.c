@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "params.h"
+#include "vfio_pci_bpf.h"
+#include "views.h"
+
+#define DRIVER_DIR "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME
+
+/* A device's counters file as an object: numbers as numbers, the rest as text. */
+static struct json_object *read_counters(const char *bdf)
+{
+	char path[256], line[600], key[64], value[512];
+	struct json_object *o;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio_bpf/counters", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	o = json_object_new_object();
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		char *end;
+
+		if (sscanf(line, "%63s %511s", key, value) != 2)
+			continue;
+		v = strtoull(value, &end, 10);
+		json_object_object_add(
+			o, key, *end ? json_object_new_string(value) : json_object_new_uint64(v));
+	}
+	fclose(f);
+	return o;
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* Every bound device's counters, in address order. */
+static struct json_object *all_devices(void)
+{
+	struct json_object *arr = json_object_new_array();
+	struct dirent **names;
+	int n = scandir(DRIVER_DIR, &names, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		struct json_object *c =
+			strchr(names[i]->d_name, ':') ? read_counters(names[i]->d_name) : NULL;
+
+		if (c)
+			json_object_array_add(arr, c);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return arr;
+}
+
+/* Registered policies whose target is not bound: the driver lists them pending. */
+static struct json_object *pending_policies(void)
+{
+	struct json_object *arr = json_object_new_array();
+	char line[256], name[64], match[64], state[64];
+	FILE *f = fopen(DRIVER_DIR "/policies", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		struct json_object *p;
+
+		if (sscanf(line, "%63s %63s %63s", name, match, state) != 3 ||
+		    strcmp(state, "pending"))
+			continue;
+		p = json_object_new_object();
+		json_object_object_add(p, "name", json_object_new_string(name));
+		json_object_object_add(p, "target", json_object_new_string(match));
+		json_object_array_add(arr, p);
+	}
+	if (f)
+		fclose(f);
+	return arr;
+}
+
+static bool want_json(int argc, char **argv, int *rest)
+{
+	bool json = false;
+
+	*rest = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			rest[0] = i;
+	}
+	return json;
+}
+
+static void print_json(struct json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(o);
+}
+
+/* devices [--json]: address, IDs, PF or VF, policies in chain order, pending ones. */
+int vpb_cmd_devices(int argc, char **argv)
+{
+	struct json_object *devs = all_devices(), *pending = pending_policies(), *out;
+	int rest;
+
+	if (want_json(argc, argv, &rest) || rest) {
+		if (rest) {
+			fprintf(stderr, "usage: vfio-bpfctl devices [--json]\n");
+			json_object_put(devs);
+			json_object_put(pending);
+			return 2;
+		}
+		out = json_object_new_object();
+		json_object_object_add(out, "devices", devs);
+		json_object_object_add(out, "pending", pending);
+		print_json(out);
+		return 0;
+	}
+	printf("%-14s %-10s %-24s %s\n", "DEVICE", "IDS", "ROLE", "POLICIES");
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i);
+		char role[48] = "function";
+
+		if (*field(d, "pf"))
+			snprintf(role, sizeof(role), "VF %s of %s", field(d, "vf_index"),
+				 field(d, "pf"));
+		printf("%-14s %-10s %-24s %s\n", field(d, "device"), field(d, "ids"), role,
+		       field(d, "policies"));
+	}
+	for (size_t i = 0; i < json_object_array_length(pending); i++) {
+		struct json_object *p = json_object_array_get_idx(pending, i);
+
+		printf("pending: %s waits for %s to bind\n", field(p, "name"), field(p, "target"));
+	}
+	json_object_put(devs);
+	json_object_put(pending);
+	return 0;
+}
+
+/* stats [BDF] [--json]: one device's counters, or every device's. */
+int vpb_cmd_stats(int argc, char **argv)
+{
+	struct json_object *devs, *one;
+	char bdf[16] = "";
+	uint32_t addr;
+	int rest;
+	bool json = want_json(argc, argv, &rest);
+
+	if (rest) {
+		if (vpb_parse_bdf(argv[rest], &addr)) {
+			fprintf(stderr, "usage: vfio-bpfctl stats [BDF] [--json]\n");
+			return 2;
+		}
+		vpb_format_bdf(addr, bdf, sizeof(bdf));
+		one = read_counters(bdf);
+		if (!one) {
+			fprintf(stderr, "vfio-bpfctl: %s is not bound to vfio-pci-bpf (%s)\n", bdf,
+				strerror(errno));
+			return 1;
+		}
+		devs = json_object_new_array();
+		json_object_array_add(devs, one);
+	} else {
+		devs = all_devices();
+	}
+	if (json) {
+		print_json(bdf[0] ? json_object_get(json_object_array_get_idx(devs, 0)) : devs);
+		if (bdf[0])
+			json_object_put(devs);
+		return 0;
+	}
+	for (size_t i = 0; i < json_object_array_length(devs); i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i);
+
+		if (i)
+			printf("\n");
+		json_object_object_foreach(d, key, val)
+			printf("%s %s\n", key, json_object_get_string(val));
+	}
+	json_object_put(devs);
+	return 0;
+}
