@@ -224,6 +224,10 @@ install-userspace: bpf tools
 		>$(DESTDIR)/etc/systemd/system/vfio-bpfd.service
 	install -m 0644 tools/vfio-bpfd/examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/examples/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 tools/vfio-bpfctl/vfio-bpfctl.8 \
+		tools/vfio-bpfd/vfio-bpfd.8
+	install -D -m 0644 tools/vfio-bpfctl/vfio-bpfctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vfio-bpfctl
 
 clean:
 	rm -rf $(BUILD)

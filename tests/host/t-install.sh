@@ -44,4 +44,40 @@ sed "s|/usr/local/lib/vfio-pci-bpf|$root/usr/local/lib/vfio-pci-bpf|" \
 	"$root/usr/local/share/doc/vfio-pci-bpf/examples/trace-vfs.conf" >"$root/conf/trace-vfs.conf"
 check "vfio-bpfd --check-config accepts the example" \
 	"$root/usr/local/bin/vfio-bpfd" --check-config --config-dir "$root/conf"
+for page in vfio-bpfctl vfio-bpfd; do
+	check "man page $page(8) renders" sh -c \
+		"MANWIDTH=80 man -l '$root/usr/local/share/man/man8/$page.8' 2>&1 | grep -q '^EXIT STATUS'"
+done
+
+# complete WORDS...: what bash completion offers for the last word.
+complete_words() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vfio_bpfctl
+		echo "${COMPREPLY[*]}"' _ \
+		"$root/usr/local/share/bash-completion/completions/vfio-bpfctl" "$@"
+}
+check "bash completion offers the verbs" test "$(complete_words vfio-bpfctl de)" = "detach devices"
+check "...and the policy options" test "$(complete_words vfio-bpfctl attach x.bpf.o --v)" = \
+	"--vendor --vfs-of"
+
+# The Kubernetes example: a DaemonSet that is not privileged, whose config
+# directory is the ConfigMap, and whose config vfio-bpfd accepts.
+mkdir -p "$root/k8s"
+check "the Kubernetes example's config is what vfio-bpfd accepts" /usr/bin/python3 - \
+	"$repo/docs/k8s/vfio-bpfd.yaml" "$root/k8s" "$root/usr/local/lib/vfio-pci-bpf" <<'EOF'
+import sys, yaml
+manifest, out, objects = sys.argv[1:]
+docs = {d["kind"]: d for d in yaml.safe_load_all(open(manifest))}
+pod = docs["DaemonSet"]["spec"]["template"]["spec"]
+c = pod["containers"][0]
+assert not c["securityContext"].get("privileged"), "privileged"
+assert c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+config_dir = c["command"][c["command"].index("--config-dir") + 1]
+mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+volume = {v["name"]: v for v in pod["volumes"]}[mounts[config_dir]]
+assert volume["configMap"]["name"] == docs["ConfigMap"]["metadata"]["name"]
+for name, text in docs["ConfigMap"]["data"].items():
+    open(f"{out}/{name}", "w").write(text.replace("/usr/local/lib/vfio-pci-bpf", objects))
+EOF
+check "...vfio-bpfd --check-config" "$root/usr/local/bin/vfio-bpfd" --check-config \
+	--config-dir "$root/k8s"
 exit $failed
