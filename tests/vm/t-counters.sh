@@ -77,4 +77,22 @@ kill "$fg"
 wait "$fg" 2>/dev/null
 check "the ring buffer streamed the access with its value" \
 	grep -q "0000:00:11.0 config_read bar=255 off=0x2c size=2 value=0x1af4" "$SCRATCH/events"
+
+# --- vfio-bpfctl top: rates while a client reads ------------------------------------
+check "attach trace to edu1 again" "$CTL" attach "$POLICIES/trace.bpf.o" --target "$EDU1" \
+	--pin /sys/fs/bpf/top
+start_loop top "$EDU1" cfg-read 0 4
+"$CTL" top --interval 1 --count 2 >"$SCRATCH/top"
+stop_loop top
+sed 's/^/    /' "$SCRATCH/top"
+check "top's first frame has no rates yet" grep -qE "^$EDU1 +trace +- +-" "$SCRATCH/top"
+check "its second shows edu1's config reads per second" \
+	sh -c "grep '^$EDU1 ' '$SCRATCH/top' | tail -n1 | awk '{ exit !(\$4 > 0) }'"
+check "...and none on edu0, which nobody read" \
+	sh -c "grep '^$EDU0 ' '$SCRATCH/top' | tail -n1 | awk '{ exit !(\$4 == 0) }'"
+detach_pin /sys/fs/bpf/top
+check "per-verb --help says what the verb takes" sh -c \
+	"'$CTL' stats --help | grep -qx 'usage: vfio-bpfctl stats \[BDF\] \[--json\]'"
+check_eq "--version" "vfio-bpfctl $(make -s -C "$REPO" --no-print-directory print-version)" \
+	"$("$CTL" --version)"
 finish

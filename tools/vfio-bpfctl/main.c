@@ -38,6 +38,7 @@ static int usage(void)
 		"       vfio-bpfctl detach PIN\n"
 		"       vfio-bpfctl stats [BDF] [--json]\n"
 		"       vfio-bpfctl devices [--json]\n"
+		"       vfio-bpfctl top [--interval SECONDS] [--count N]\n"
 		"       vfio-bpfctl policies\n"
 		"       vfio-bpfctl --version\n"
 		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --vfs-of PF-BDF\n"
@@ -336,12 +337,39 @@ static int cmd_policies(int argc, char **argv)
 	return 0;
 }
 
+#define POLICY_OPTIONS_HELP                                                                        \
+	"  --target BDF        one device (it may bind later: the policy waits)\n"                 \
+	"  --vendor ID, --device ID   every device with these IDs, now and later\n"                \
+	"  --vfs-of PF-BDF     only the VFs of this PF\n"                                          \
+	"  --priority N        lower runs first in a device's chain\n"                             \
+	"  --name NAME         the policy's name in sysfs and logs\n"                              \
+	"  --set NAME=VALUE[,VALUE...]   a .rodata parameter of the object (repeatable)\n"
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
+	const char *help;
 } commands[] = {
-	{ "attach", cmd_attach },   { "swap", cmd_swap },	  { "detach", cmd_detach },
-	{ "stats", vpb_cmd_stats }, { "policies", cmd_policies }, { "devices", vpb_cmd_devices },
+	{ "attach", cmd_attach,
+	  "vfio-bpfctl attach OBJECT [POLICY-OPTIONS] [--pin PATH] [--events]\n"
+	  "Registers the policy in OBJECT; with --pin its link is pinned and the command\n"
+	  "returns, without it the command holds the policy until interrupted (--events\n"
+	  "prints the events it streams).\n" POLICY_OPTIONS_HELP },
+	{ "swap", cmd_swap,
+	  "vfio-bpfctl swap PIN OBJECT [POLICY-OPTIONS]\n"
+	  "Replaces the policy behind the pinned link on every device at once; the new one\n"
+	  "keeps target, vendor, device and vfs-of.\n" POLICY_OPTIONS_HELP },
+	{ "detach", cmd_detach, "vfio-bpfctl detach PIN\nRemoves a pinned policy.\n" },
+	{ "stats", vpb_cmd_stats,
+	  "vfio-bpfctl stats [BDF] [--json]\nOne device's sysfs counters, or every device's.\n" },
+	{ "policies", cmd_policies,
+	  "vfio-bpfctl policies\nEvery registered policy: map, name, match, priority, hooks.\n" },
+	{ "devices", vpb_cmd_devices,
+	  "vfio-bpfctl devices [--json]\n"
+	  "Every vfio-pci-bpf device with its IDs, role and chain, and pending policies.\n" },
+	{ "top", vpb_cmd_top,
+	  "vfio-bpfctl top [--interval SECONDS] [--count N]\n"
+	  "Per-device rates of ioctls, config and trapped BAR accesses, refreshed in place.\n" },
 };
 
 int main(int argc, char **argv)
@@ -354,8 +382,14 @@ int main(int argc, char **argv)
 		printf("vfio-bpfctl %s\n", VPB_VERSION);
 		return 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("usage: %s", commands[i].help);
+			return 0;
+		}
+		return commands[i].run(argc - 1, argv + 1);
+	}
 	return usage();
 }

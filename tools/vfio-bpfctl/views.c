@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -192,5 +193,81 @@ int vpb_cmd_stats(int argc, char **argv)
 			printf("%s %s\n", key, json_object_get_string(val));
 	}
 	json_object_put(devs);
+	return 0;
+}
+
+/* The counters top shows, as per-second rates. */
+static const char *const top_columns[][2] = {
+	{ "ioctls", "IOCTL/s" },
+	{ "hook.config_read.calls", "CFG_RD/s" },
+	{ "hook.config_write.calls", "CFG_WR/s" },
+	{ "trapped_reads", "BAR_RD/s" },
+	{ "trapped_writes", "BAR_WR/s" },
+	{ "hook.config_read.denied", "DENIED/s" },
+};
+#define NR_TOP (sizeof(top_columns) / sizeof(top_columns[0]))
+
+static uint64_t counter_of(struct json_object *devs, const char *bdf, const char *key)
+{
+	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
+		struct json_object *d = json_object_array_get_idx(devs, i), *v;
+
+		if (!strcmp(field(d, "device"), bdf) && json_object_object_get_ex(d, key, &v))
+			return json_object_get_uint64(v);
+	}
+	return 0;
+}
+
+/* top [--interval SECONDS] [--count N]: live per-device rates, refreshed in place. */
+int vpb_cmd_top(int argc, char **argv)
+{
+	struct json_object *prev = NULL, *cur;
+	long interval = 1, count = -1;
+	bool tty = isatty(STDOUT_FILENO);
+
+	for (int i = 1; i < argc; i++) {
+		long *dst = !strcmp(argv[i], "--interval") ? &interval
+			    : !strcmp(argv[i], "--count")  ? &count
+							   : NULL;
+
+		if (!dst || i + 1 == argc || (*dst = strtol(argv[++i], NULL, 10)) <= 0) {
+			fprintf(stderr,
+				"usage: vfio-bpfctl top [--interval SECONDS] [--count N]\n");
+			return 2;
+		}
+	}
+	for (long frame = 0; count < 0 || frame < count; frame++) {
+		if (frame)
+			sleep(interval);
+		cur = all_devices();
+		if (tty)
+			printf("\033[H\033[2J");
+		printf("%-14s %-22s", "DEVICE", "POLICIES");
+		for (size_t c = 0; c < NR_TOP; c++)
+			printf(" %9s", top_columns[c][1]);
+		printf("\n");
+		for (size_t i = 0; i < json_object_array_length(cur); i++) {
+			struct json_object *d = json_object_array_get_idx(cur, i);
+			const char *bdf = field(d, "device");
+
+			printf("%-14s %-22.22s", bdf, field(d, "policies"));
+			for (size_t c = 0; c < NR_TOP; c++) {
+				uint64_t now = counter_of(cur, bdf, top_columns[c][0]);
+				uint64_t then = counter_of(prev, bdf, top_columns[c][0]);
+
+				/* The first frame has no past: show rates from the next one. */
+				if (prev && now >= then)
+					printf(" %9llu",
+					       (unsigned long long)((now - then) / interval));
+				else
+					printf(" %9s", "-");
+			}
+			printf("\n");
+		}
+		fflush(stdout);
+		json_object_put(prev);
+		prev = cur;
+	}
+	json_object_put(prev);
 	return 0;
 }
