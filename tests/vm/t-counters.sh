@@ -91,6 +91,22 @@ check "its second shows edu1's config reads per second" \
 check "...and none on edu0, which nobody read" \
 	sh -c "grep '^$EDU0 ' '$SCRATCH/top' | tail -n1 | awk '{ exit !(\$4 == 0) }'"
 detach_pin /sys/fs/bpf/top
+# --- vfio-bpfctl trace: the events of registered policies, for one device ------------
+check "attach trace with events to every edu" "$CTL" attach "$POLICIES/trace.bpf.o" \
+	--vendor 0x1234 --device 0x11e8 --set emit_events=1 --name trace_ev --pin /sys/fs/bpf/ev
+"$CTL" trace --device "$EDU1" --count 3 --seconds 30 >"$SCRATCH/trace" 2>&1 &
+tracer=$!
+sleep 1
+"$CLIENT" "$EDU0" cfg-read 0x2c 2 >/dev/null
+"$CLIENT" "$EDU1" cfg-read 0x2c 2 cfg-read 0x2c 2 cfg-read 0x2c 2 >/dev/null
+wait "$tracer"
+check_eq "trace --device prints that device's accesses only" \
+	"3 $EDU1 config_read bar=255 off=0x2c size=2" \
+	"$(grep -c "off=0x2c" "$SCRATCH/trace") $(grep -m1 "off=0x2c" "$SCRATCH/trace" | cut -d' ' -f2-6)"
+detach_pin /sys/fs/bpf/ev
+out=$("$CTL" trace 2>&1)
+check_eq "without a streaming policy trace fails, saying how to get one" \
+	"1 attach one with --set emit_events=1" "$? $(grep -o 'attach one with --set emit_events=1' <<<"$out")"
 check "per-verb --help says what the verb takes" sh -c \
 	"'$CTL' stats --help | grep -qx 'usage: vfio-bpfctl stats \[BDF\] \[--json\]'"
 check_eq "--version" "vfio-bpfctl $(make -s -C "$REPO" --no-print-directory print-version)" \

@@ -19,6 +19,7 @@
 #include "params.h"
 #include "policy.h"
 #include "registry.h"
+#include "trace.h"
 #include "views.h"
 #include "vfio_pci_bpf.h"
 
@@ -39,6 +40,7 @@ static int usage(void)
 		"       vfio-bpfctl stats [BDF] [--json]\n"
 		"       vfio-bpfctl devices [--json]\n"
 		"       vfio-bpfctl top [--interval SECONDS] [--count N]\n"
+		"       vfio-bpfctl trace [--device BDF] [--count N] [--seconds S]\n"
 		"       vfio-bpfctl policies\n"
 		"       vfio-bpfctl --version\n"
 		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --vfs-of PF-BDF\n"
@@ -146,23 +148,6 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 
 static const char *const hook_names[] = { VFIO_PCI_BPF_HOOK_NAMES };
 
-static int print_event(void *ctx, void *data, size_t len)
-{
-	const struct vfio_pci_bpf_event *e = data;
-	char bdf[16];
-
-	(void)ctx;
-	if (len < sizeof(*e))
-		return 0;
-	vpb_format_bdf(e->addr, bdf, sizeof(bdf));
-	printf("%llu %s %s bar=%u off=0x%llx size=%u value=0x%llx verdict=%u\n",
-	       (unsigned long long)e->timestamp_ns, bdf,
-	       e->hook < VFIO_PCI_BPF_NR_HOOKS ? hook_names[e->hook] : "?", e->bar,
-	       (unsigned long long)e->offset, e->size, (unsigned long long)e->value, e->verdict);
-	fflush(stdout);
-	return 0;
-}
-
 static int epoll_add(int epfd, int fd, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
@@ -188,7 +173,7 @@ static int hold(struct vpb_loaded *p, int events)
 	}
 	if (events) {
 		map = bpf_object__find_map_by_name(p->obj, "events");
-		rb = map ? ring_buffer__new(bpf_map__fd(map), print_event, NULL, NULL) : NULL;
+		rb = map ? ring_buffer__new(bpf_map__fd(map), vpb_print_event, NULL, NULL) : NULL;
 		if (!rb || epoll_add(epfd, ring_buffer__epoll_fd(rb), EPOLLIN)) {
 			fprintf(stderr, "vfio-bpfctl: %s\n",
 				map ? strerror(errno) : "this policy has no event stream");
@@ -367,6 +352,10 @@ static const struct {
 	{ "devices", vpb_cmd_devices,
 	  "vfio-bpfctl devices [--json]\n"
 	  "Every vfio-pci-bpf device with its IDs, role and chain, and pending policies.\n" },
+	{ "trace", vpb_cmd_trace,
+	  "vfio-bpfctl trace [--device BDF] [--count N] [--seconds S]\n"
+	  "The accesses registered policies stream (attached with --set emit_events=1),\n"
+	  "one line each: time, device, hook, BAR, offset, size, value, verdict.\n" },
 	{ "top", vpb_cmd_top,
 	  "vfio-bpfctl top [--interval SECONDS] [--count N]\n"
 	  "Per-device rates of ioctls, config and trapped BAR accesses, refreshed in place.\n" },
