@@ -47,7 +47,7 @@ struct vfio_pci_bpf_dev {
 	__u8 __pad0;
 	__u16 vf_index; /* 0-based VF number when is_vf */
 	__u32 pf_addr; /* address of the PF when is_vf, else 0 */
-	__u32 __pad1;
+	__u32 class_code; /* 24 bits: base class, subclass, programming interface */
 	__u64 bar_size[VFIO_PCI_BPF_NUM_BARS];
 };
 
@@ -145,7 +145,8 @@ struct vfio_pci_bpf_mig_header {
  * The struct_ops type a policy fills in.  Data fields select the devices:
  * `target` one device by address; or, with target 0, every device (current
  * and future) whose vendor/device match (VFIO_PCI_BPF_ANY_ID matches all)
- * and, when `vfs_of` is set, that is a VF of the PF at that address.
+ * and, when `vfs_of` is set, that is a VF of the PF at that address, and,
+ * when `class_mask` is set, whose (class_code & class_mask) == class_code.
  * Policies on one device form a chain ordered by `priority` (lower runs
  * first), then by attach order; the first verdict other than PASS ends it.
  */
@@ -180,6 +181,8 @@ struct vfio_pci_bpf_ops {
 	__s32 priority;
 	__u32 mig_size; /* most payload bytes mig_save writes, 1..MIG_MAX_SIZE */
 	__u32 vfs_of; /* VFIO_PCI_BPF_ADDR() of a PF: only its VFs match; 0 any */
+	__u32 class_code; /* with class_mask: the PCI class to match, 24 bits */
+	__u32 class_mask; /* 0: any class */
 };
 
 /* Hook numbering, shared by the counters and the sysfs view. */

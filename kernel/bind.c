@@ -54,6 +54,8 @@ static bool vpb_matches(const struct vfio_pci_bpf_ops *ops,
 		return ops->target == info->addr;
 	if (ops->vfs_of && !(info->is_vf && info->pf_addr == ops->vfs_of))
 		return false;
+	if ((info->class_code & ops->class_mask) != ops->class_code)
+		return false;
 	return (ops->vendor == VFIO_PCI_BPF_ANY_ID || ops->vendor == info->vendor) &&
 	       (ops->device == VFIO_PCI_BPF_ANY_ID || ops->device == info->device);
 }
@@ -252,7 +254,8 @@ static bool vpb_same_devices(const struct vfio_pci_bpf_ops *a,
 			     const struct vfio_pci_bpf_ops *b)
 {
 	return a->target == b->target && a->vendor == b->vendor &&
-	       a->device == b->device && a->vfs_of == b->vfs_of;
+	       a->device == b->device && a->vfs_of == b->vfs_of &&
+	       a->class_code == b->class_code && a->class_mask == b->class_mask;
 }
 
 /*
@@ -336,7 +339,7 @@ int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
 
 	lockdep_assert_held(&vpb_lock);
 	if (!vpb_same_devices(old->ops, new->ops)) {
-		pr_warn("policy '%s' cannot replace '%s': a swap keeps target, vendor, device and vfs_of\n",
+		pr_warn("policy '%s' cannot replace '%s': a swap keeps target, vendor, device, vfs_of and class\n",
 			new->ops->name, old->ops->name);
 		return -EINVAL;
 	}

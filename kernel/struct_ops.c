@@ -160,6 +160,12 @@ static int vpb_init_member(const struct btf_type *t, const struct btf_member *me
 	case offsetof(struct vfio_pci_bpf_ops, vfs_of):
 		ops->vfs_of = uops->vfs_of;
 		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, class_code):
+		ops->class_code = uops->class_code;
+		return 1;
+	case offsetof(struct vfio_pci_bpf_ops, class_mask):
+		ops->class_mask = uops->class_mask;
+		return 1;
 	case offsetof(struct vfio_pci_bpf_ops, mig_size):
 		if (uops->mig_size > VFIO_PCI_BPF_MIG_MAX_SIZE)
 			return -EINVAL;
@@ -176,6 +182,12 @@ static int vpb_validate(void *kdata)
 	/* init_member only sees a name that was given. */
 	if (!ops->name[0])
 		return -EINVAL;
+	/* A class no device can have (bits outside the mask, or past 24) matches nothing. */
+	if ((ops->class_code & ~ops->class_mask) || (ops->class_mask >> 24)) {
+		pr_info_ratelimited("policy '%s': class 0x%x/0x%x can never match\n", ops->name,
+				    ops->class_code, ops->class_mask);
+		return -EINVAL;
+	}
 	if (!(ops->flags & VFIO_PCI_BPF_F_MIGRATION))
 		return 0;
 	if (!ops->mig_save || !ops->mig_load || !ops->mig_size) {

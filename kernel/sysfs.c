@@ -81,6 +81,7 @@ static ssize_t counters_show(struct device *dev, struct device_attribute *attr,
 
 	len += vpb_emit_addr(buf, len, "device", info->addr);
 	len += sysfs_emit_at(buf, len, "ids %04x:%04x\n", info->vendor, info->device);
+	len += sysfs_emit_at(buf, len, "class 0x%06x\n", info->class_code);
 	if (info->is_vf) {
 		len += vpb_emit_addr(buf, len, "pf", info->pf_addr);
 		len += sysfs_emit_at(buf, len, "vf_index %u\n", info->vf_index);
@@ -148,6 +149,9 @@ static ssize_t vpb_driver_policies_show(struct device_driver *drv, char *buf)
 				len += sysfs_emit_at(buf, len, ",vfs_of=");
 				len += vpb_emit_bdf(buf, len, ops->vfs_of);
 			}
+			if (ops->class_mask)
+				len += sysfs_emit_at(buf, len, ",class=%06x/%06x", ops->class_code,
+						     ops->class_mask);
 		}
 		if (ops->target && !on)
 			len += sysfs_emit_at(buf, len, " pending\n");

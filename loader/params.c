@@ -29,6 +29,25 @@ void vpb_format_bdf(uint32_t addr, char *buf, size_t len)
 		 VFIO_PCI_BPF_ADDR_FN(addr));
 }
 
+int vpb_parse_class(const char *text, uint32_t *code, uint32_t *mask)
+{
+	char buf[32], *slash;
+	int64_t c, m = 0xffffff;
+
+	if (strlen(text) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, text);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (vpb_parse_number(buf, &c) || (slash && vpb_parse_number(slash, &m)) || c < 0 ||
+	    m <= 0 || m > 0xffffff || (c & ~m))
+		return -EINVAL;
+	*code = c;
+	*mask = m;
+	return 0;
+}
+
 int vpb_parse_number(const char *text, int64_t *value)
 {
 	char *end;

@@ -260,7 +260,7 @@ static int vpb_set_ops_fields(const struct vpb_policy_opts *opts, struct bpf_map
 	size_t size;
 
 	if (!opts->has_target && !opts->has_vendor && !opts->has_device && !opts->has_priority &&
-	    !opts->has_vfs_of && !opts->name)
+	    !opts->has_vfs_of && !opts->has_class && !opts->name)
 		return 0;
 	ops = bpf_map__initial_value(map, &size);
 	if (!ops || size < sizeof(*ops)) {
@@ -280,6 +280,10 @@ static int vpb_set_ops_fields(const struct vpb_policy_opts *opts, struct bpf_map
 		ops->vendor = opts->vendor;
 	if (opts->has_vfs_of)
 		ops->vfs_of = opts->vfs_of;
+	if (opts->has_class) {
+		ops->class_code = opts->class_code;
+		ops->class_mask = opts->class_mask;
+	}
 	if (opts->has_device)
 		ops->device = opts->device;
 	if (opts->has_priority)

@@ -14,7 +14,8 @@
 struct vpb_policy_opts {
 	const char *object; /* path of the .bpf.o */
 	const char *name;   /* overrides the policy's name when set */
-	bool has_target, has_vendor, has_device, has_priority, has_vfs_of;
+	bool has_target, has_vendor, has_device, has_priority, has_vfs_of, has_class;
+	uint32_t class_code, class_mask;
 	uint32_t target;
 	uint32_t vfs_of; /* the PF whose VFs alone match */
 	uint16_t vendor, device;

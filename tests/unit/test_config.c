@@ -108,6 +108,11 @@ static void test_target_and_name(void **state)
 	assert_string_equal(parse("vf.conf", text, &e), "");
 	bpfd_entry_match(&e, match, sizeof(match));
 	assert_string_equal(match, "vendor=object:0000,device=object:0000,vfs_of=0000:01:00.0");
+
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\nclass = 0x020000/0xff0000\n", object);
+	assert_string_equal(parse("net.conf", text, &e), "");
+	bpfd_entry_match(&e, match, sizeof(match));
+	assert_string_equal(match, "vendor=object:0000,device=object:0000,class=020000/ff0000");
 }
 
 static void test_refusals(void **state)
@@ -129,7 +134,10 @@ static void test_refusals(void **state)
 		{ "[extra]\nx = 1\n", "bad.conf:4: x: unknown section [extra]" },
 		{ "just words\n", "bad.conf:3: syntax error (want [section] or key = value)" },
 		{ "target = 0000:00:10.0\nvendor = 1\n",
-		  "bad.conf: target: a target excludes vendor, device and vfs_of" },
+		  "bad.conf: target: a target excludes vendor, device, vfs_of and class" },
+		{ "class = 0x020001/0xffff00\n", "bad.conf:3: class: '0x020001/0xffff00': "
+						 "CODE[/MASK] expected, 24 bits, no CODE bit "
+						 "outside MASK" },
 		{ "vfs_of = 01:00.9\n",
 		  "bad.conf:3: vfs_of: '01:00.9' is no PCI address (DDDD:BB:DD.F)" },
 	};

@@ -30,6 +30,22 @@ static void test_bdf(void **state)
 	assert_int_equal(vpb_parse_bdf("", &addr), -EINVAL);
 }
 
+static void test_class(void **state)
+{
+	uint32_t code, mask;
+
+	(void)state;
+	assert_int_equal(vpb_parse_class("0x020000", &code, &mask), 0);
+	assert_int_equal(code, 0x020000);
+	assert_int_equal(mask, 0xffffff);
+	assert_int_equal(vpb_parse_class("0x020000/0xff0000", &code, &mask), 0);
+	assert_int_equal(mask, 0xff0000);
+	assert_int_equal(vpb_parse_class("0x020001/0xff0000", &code, &mask), -EINVAL);
+	assert_int_equal(vpb_parse_class("0x1000000", &code, &mask), -EINVAL);
+	assert_int_equal(vpb_parse_class("0x02/0", &code, &mask), -EINVAL);
+	assert_int_equal(vpb_parse_class("net", &code, &mask), -EINVAL);
+}
+
 static void test_number(void **state)
 {
 	int64_t v;
@@ -75,6 +91,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bdf),
 		cmocka_unit_test(test_number),
+		cmocka_unit_test(test_class),
 		cmocka_unit_test(test_store),
 	};
 

@@ -44,6 +44,20 @@ check_eq "each new VF has it from its bind on" "trace_pf trace_pf trace_pf" \
 check_eq "a device that is no VF of that PF does not" "" "$(policies_of "$EDU0")"
 check "devices=3" grep -qx "trace_pf ffff:ffff,vfs_of=$IGB_PF devices=3" "$DRIVER_POLICIES"
 check "vfio-bpfctl policies shows the match" sh -c "'$CTL' policies | grep -q 'trace_pf .*vfs:$IGB_PF'"
+# By class: network controllers (0x02xxxx) are the VFs, edu is 0x00ff00.
+check "attach guard to every network controller" "$CTL" attach "$POLICIES/cfg_guard.bpf.o" \
+	--class 0x020000/0xff0000 --name guard_net --pin /sys/fs/bpf/net
+check_eq "the VFs have it after trace_pf" "trace_pf,guard_net" \
+	"$(for vf in $(vf_list); do echo "$(policies_of "$vf" | tr ' ' ,)"; done | sort -u)"
+check_eq "edu0 does not" "" "$(policies_of "$EDU0")"
+check "the counters file names the class" grep -qx "class 0x00ff00" \
+	"/sys/bus/pci/devices/$EDU0/vfio_bpf/counters"
+check "the driver lists the class match" grep -qx \
+	"guard_net ffff:ffff,class=020000/ff0000 devices=3" "$DRIVER_POLICIES"
+refuses_class=$("$CTL" attach "$POLICIES/cfg_guard.bpf.o" --class 0x020001/0xff0000 2>&1)
+check "a class no device can have is refused" grep -q "bad class '0x020001/0xff0000'" \
+	<<<"$refuses_class"
+detach_pin /sys/fs/bpf/net
 for vf in $(vf_list); do unbind "$vf"; done
 echo 0 >"/sys/bus/pci/devices/$IGB_PF/sriov_numvfs"
 check "the VFs' removal leaves it on no device" grep -qx \

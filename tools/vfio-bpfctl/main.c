@@ -43,7 +43,8 @@ static int usage(void)
 		"       vfio-bpfctl trace [--device BDF] [--count N] [--seconds S]\n"
 		"       vfio-bpfctl policies\n"
 		"       vfio-bpfctl --version\n"
-		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --vfs-of PF-BDF\n"
+		"POLICY-OPTIONS: --target BDF --vendor ID --device ID --vfs-of PF-BDF --class "
+		"C[/M]\n"
 		"                --priority N --name NAME\n"
 		"                --set NAME=VALUE[,VALUE...] (repeatable)\n"
 		"Without --pin, attach stays in the foreground until interrupted.\n"
@@ -76,6 +77,7 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 						  { "events", no_argument, NULL, 'e' },
 						  { "name", required_argument, NULL, 'n' },
 						  { "vfs-of", required_argument, NULL, 'F' },
+						  { "class", required_argument, NULL, 'C' },
 						  {} };
 	int64_t prio;
 	int c;
@@ -94,6 +96,17 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 			if (parse_id(optarg, &o->vendor))
 				return -1;
 			o->has_vendor = true;
+			break;
+		case 'C':
+			if (vpb_parse_class(optarg, &o->class_code, &o->class_mask)) {
+				fprintf(stderr,
+					"vfio-bpfctl: bad class '%s' (CODE[/MASK], 24 bits, no "
+					"CODE bit "
+					"outside MASK)\n",
+					optarg);
+				return -1;
+			}
+			o->has_class = true;
 			break;
 		case 'F':
 			if (vpb_parse_bdf(optarg, &o->vfs_of)) {

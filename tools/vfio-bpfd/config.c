@@ -108,6 +108,13 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 		if (parse_id(value, vendor ? &e->vendor : &e->device))
 			return refuse(c, key, "'%s' is no PCI ID (0 to 0xffff)", value);
 		*(vendor ? &e->has_vendor : &e->has_device) = true;
+	} else if (!strcmp(key, "class")) {
+		if (vpb_parse_class(value, &e->class_code, &e->class_mask))
+			return refuse(
+				c, key,
+				"'%s': CODE[/MASK] expected, 24 bits, no CODE bit outside MASK",
+				value);
+		e->has_class = true;
 	} else if (!strcmp(key, "priority")) {
 		if (vpb_parse_number(value, &v) || v < INT32_MIN || v > INT32_MAX)
 			return refuse(c, key, "'%s' is no 32-bit integer", value);
@@ -188,9 +195,10 @@ int bpfd_parse_file(const char *path, struct bpfd_entry *entry, char *err, size_
 			 entry->object, strerror(errno));
 		return -1;
 	}
-	if (entry->has_target && (entry->has_vendor || entry->has_device || entry->has_vfs_of)) {
-		snprintf(err, errlen, "%s: target: a target excludes vendor, device and vfs_of",
-			 path);
+	if (entry->has_target &&
+	    (entry->has_vendor || entry->has_device || entry->has_vfs_of || entry->has_class)) {
+		snprintf(err, errlen,
+			 "%s: target: a target excludes vendor, device, vfs_of and class", path);
 		return -1;
 	}
 	return 0;
@@ -295,6 +303,9 @@ void bpfd_entry_opts(const struct bpfd_entry *e, struct vpb_policy_opts *o)
 	o->device = e->device;
 	o->has_vfs_of = e->has_vfs_of;
 	o->vfs_of = e->vfs_of;
+	o->has_class = e->has_class;
+	o->class_code = e->class_code;
+	o->class_mask = e->class_mask;
 	o->has_priority = e->has_priority;
 	o->priority = e->priority;
 	for (int i = 0; i < e->nr_params; i++)
@@ -317,6 +328,8 @@ void bpfd_entry_match(const struct bpfd_entry *e, char *buf, size_t len)
 		     e->has_device ? "" : "object:", e->device);
 	if (e->has_vfs_of && n < len) {
 		vpb_format_bdf(e->vfs_of, bdf, sizeof(bdf));
-		snprintf(buf + n, len - n, ",vfs_of=%s", bdf);
+		n += snprintf(buf + n, len - n, ",vfs_of=%s", bdf);
 	}
+	if (e->has_class && n < len)
+		snprintf(buf + n, len - n, ",class=%06x/%06x", e->class_code, e->class_mask);
 }

@@ -8,7 +8,8 @@
  *   name = trace_vfs              (default: the file's name without .conf)
  *   target = 0000:03:00.0         (or vendor = and/or device =; neither:
  *   vendor = 0x8086                the object's own match; with vfs_of =,
- *   device = 0x10ca                only the VFs of that PF)
+ *   device = 0x10ca                only the VFs of that PF; with class =
+ *   class = 0x020000/0xffff00      CODE[/MASK], only devices of that class)
  *   priority = 10
  *   migration = yes               (must match the object's flag; optional)
  *   [parameters]
@@ -31,7 +32,8 @@ struct bpfd_entry {
 	char name[BPFD_NAME_LEN];
 	char object[BPFD_PATH_LEN];
 	bool has_target, has_vendor, has_device, has_priority, has_migration, has_vfs_of;
-	unsigned int target, vfs_of;
+	bool has_class;
+	unsigned int target, vfs_of, class_code, class_mask;
 	unsigned int vendor, device;
 	int priority;
 	bool migration;
