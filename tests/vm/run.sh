@@ -32,7 +32,7 @@ VM_TIMEOUT=${VM_TIMEOUT:-420}
 # hung or half-broken guest.  RCU stalls count from 60 s: on a host whose
 # cores are all busy, QEMU's TCG sometimes leaves an idle vCPU's timer
 # unserviced for over 21 s (the default), which is the emulator, not a stall.
-DEBUG_APPEND="slub_debug=FZPU kfence.sample_interval=5 init_on_free=1 page_poison=1
+DEBUG_APPEND="sysrq_always_enabled=1 slub_debug=FZPU kfence.sample_interval=5 init_on_free=1 page_poison=1
  oops=panic panic_on_warn=1
  hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60 softlockup_panic=1
  sysctl.kernel.panic_on_rcu_stall=1 rcupdate.rcu_cpu_stall_timeout=60

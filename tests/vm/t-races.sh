@@ -91,11 +91,29 @@ wait "$holder" 2>/dev/null
 detach_pin /sys/fs/bpf/slow /sys/fs/bpf/busy
 
 # --- policies attach and detach while VMMs open and close ---------------------------
+# ctl ARGS...: vfio-bpfctl, given 60 s; one that is still running then (CI
+# saw one stuck in a killable wait here) shows its kernel stack, is killed,
+# and fails the test instead of hanging it.
+ctl() {
+	"$CTL" "$@" &
+	local pid=$! waited=0
+	while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 600 ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "vfio-bpfctl $1 returns" "still running after 60 s; its kernel stack:"
+		sed 's/^/    /' "/proc/$pid/stack" 2>/dev/null
+		grep -E '^State' "/proc/$pid/status" | sed 's/^/    /'
+		kill -9 "$pid"
+	fi
+	wait "$pid"
+}
 "$RACE" "$EDU1" open-close 400 >"$SCRATCH/cycles" 2>&1 &
 cycler=$!
 attached=0 busy=0 other=0
 while kill -0 "$cycler" 2>/dev/null; do
-	if "$CTL" attach "$POLICIES/bar_trap.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/cyc \
+	if ctl attach "$POLICIES/bar_trap.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/cyc \
 		2>"$SCRATCH/err"; then
 		attached=$((attached + 1))
 		rm -f /sys/fs/bpf/cyc
@@ -105,7 +123,7 @@ while kill -0 "$cycler" 2>/dev/null; do
 		other=$((other + 1))
 		cat "$SCRATCH/err"
 	fi
-	"$CTL" attach "$POLICIES/trace.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/cyt && rm -f /sys/fs/bpf/cyt
+	ctl attach "$POLICIES/trace.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/cyt && rm -f /sys/fs/bpf/cyt
 done
 wait "$cycler"
 echo "    $(cat "$SCRATCH/cycles"); trap policy: $attached attached, $busy refused while open"
