@@ -137,7 +137,7 @@ TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tes
 $(BUILD)/tests/vpb-scale: tests/helpers/vpb_scale.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
 $(BUILD)/tests/vfio-%: tests/helpers/vfio_%.c $(VFIO_CLIENT_LIB) $(wildcard tools/vfio-client/*.h)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
@@ -145,7 +145,7 @@ $(BUILD)/tests/vfio-%: tests/helpers/vfio_%.c $(VFIO_CLIENT_LIB) $(wildcard tool
 $(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz
+	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
 
 unit: $(UNIT_BINS) $(TEST_HELPERS)
 $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/*.h loader/*.c tools/vfio-bpfd/*.h tools/vfio-bpfd/*.c)

@@ -2,29 +2,13 @@
 # DKMS builds and installs the module from what make install-dkms puts in
 # /usr/src, against an installed Debian 6.12 headers package; everything
 # happens in scratch trees (dkms --sourcetree/--dkmstree/--installtree).
-set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$repo/build}
+. "$(dirname "$0")/lib.sh"
 KDIR=$(cat "$BUILD/kernel/.kdir" 2>/dev/null)
 kver=$(basename "$(dirname "$KDIR")")
 if ! command -v dkms >/dev/null; then
 	echo "skip dkms: the dkms package is not installed (make deps installs it)"
 	exit 0
 fi
-root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
-failed=0
-check() {
-	local name=$1
-	shift
-	if out=$("$@" 2>&1); then
-		echo "ok $name"
-	else
-		echo "FAIL $name"
-		printf '%s\n' "$out" | tail -n 15 | sed 's/^/    /'
-		failed=1
-	fi
-}
 version=$(make -s -C "$repo" --no-print-directory print-version)
 trees=(--sourcetree "$root/usr/src" --dkmstree "$root/var/lib/dkms" --installtree "$root/lib/modules")
 mkdir -p "$root/var/lib/dkms" "$root/lib/modules/$kver"

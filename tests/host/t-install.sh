@@ -2,23 +2,7 @@
 # make install into a scratch root: the daemon, its systemd unit (which
 # systemd-analyze accepts), the example config (which vfio-bpfd accepts),
 # the CLI, the policies and the docs land where docs/daemon.md says.
-set -u
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$repo/build}
-root=$(mktemp -d)
-trap 'rm -rf "$root"' EXIT
-failed=0
-check() {
-	local name=$1
-	shift
-	if out=$("$@" 2>&1); then
-		echo "ok $name"
-	else
-		echo "FAIL $name"
-		printf '%s\n' "$out" | tail -n 10 | sed 's/^/    /'
-		failed=1
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # The module is the kernel build's business; install the rest.
 check "make install (userspace) into a scratch root" make -s -C "$repo" BUILD="$BUILD" \

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,36 +10,9 @@
 #include <json-c/json.h>
 
 #include "params.h"
+#include "sysfs_json.h"
 #include "vfio_pci_bpf.h"
 #include "views.h"
-
-#define DRIVER_DIR "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME
-
-/* A device's counters file as an object: numbers as numbers, the rest as text. */
-static struct json_object *read_counters(const char *bdf)
-{
-	char path[256], line[600], key[64], value[512];
-	struct json_object *o;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio_bpf/counters", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	o = json_object_new_object();
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long v;
-		char *end;
-
-		if (sscanf(line, "%63s %511s", key, value) != 2)
-			continue;
-		v = strtoull(value, &end, 10);
-		json_object_object_add(
-			o, key, *end ? json_object_new_string(value) : json_object_new_uint64(v));
-	}
-	fclose(f);
-	return o;
-}
 
 static const char *field(struct json_object *o, const char *key)
 {
@@ -49,46 +21,22 @@ static const char *field(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
 }
 
-/* Every bound device's counters, in address order. */
-static struct json_object *all_devices(void)
-{
-	struct json_object *arr = json_object_new_array();
-	struct dirent **names;
-	int n = scandir(DRIVER_DIR, &names, NULL, alphasort);
-
-	for (int i = 0; i < n; i++) {
-		struct json_object *c =
-			strchr(names[i]->d_name, ':') ? read_counters(names[i]->d_name) : NULL;
-
-		if (c)
-			json_object_array_add(arr, c);
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
-	return arr;
-}
-
 /* Registered policies whose target is not bound: the driver lists them pending. */
 static struct json_object *pending_policies(void)
 {
-	struct json_object *arr = json_object_new_array();
-	char line[256], name[64], match[64], state[64];
-	FILE *f = fopen(DRIVER_DIR "/policies", "r");
+	struct json_object *all = vpb_json_policies(), *arr = json_object_new_array();
 
-	while (f && fgets(line, sizeof(line), f)) {
-		struct json_object *p;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *p = json_object_array_get_idx(all, i), *q;
 
-		if (sscanf(line, "%63s %63s %63s", name, match, state) != 3 ||
-		    strcmp(state, "pending"))
+		if (strcmp(field(p, "state"), "pending"))
 			continue;
-		p = json_object_new_object();
-		json_object_object_add(p, "name", json_object_new_string(name));
-		json_object_object_add(p, "target", json_object_new_string(match));
-		json_object_array_add(arr, p);
+		q = json_object_new_object();
+		json_object_object_add(q, "name", json_object_new_string(field(p, "name")));
+		json_object_object_add(q, "target", json_object_new_string(field(p, "match")));
+		json_object_array_add(arr, q);
 	}
-	if (f)
-		fclose(f);
+	json_object_put(all);
 	return arr;
 }
 
@@ -115,7 +63,7 @@ static void print_json(struct json_object *o)
 /* devices [--json]: address, IDs, PF or VF, policies in chain order, pending ones. */
 int vpb_cmd_devices(int argc, char **argv)
 {
-	struct json_object *devs = all_devices(), *pending = pending_policies(), *out;
+	struct json_object *devs = vpb_json_devices(), *pending = pending_policies(), *out;
 	int rest;
 
 	if (want_json(argc, argv, &rest) || rest) {
@@ -167,7 +115,7 @@ int vpb_cmd_stats(int argc, char **argv)
 			return 2;
 		}
 		vpb_format_bdf(addr, bdf, sizeof(bdf));
-		one = read_counters(bdf);
+		one = vpb_json_counters(bdf);
 		if (!one) {
 			fprintf(stderr, "vfio-bpfctl: %s is not bound to vfio-pci-bpf (%s)\n", bdf,
 				strerror(errno));
@@ -176,7 +124,7 @@ int vpb_cmd_stats(int argc, char **argv)
 		devs = json_object_new_array();
 		json_object_array_add(devs, one);
 	} else {
-		devs = all_devices();
+		devs = vpb_json_devices();
 	}
 	if (json) {
 		print_json(bdf[0] ? json_object_get(json_object_array_get_idx(devs, 0)) : devs);
@@ -239,7 +187,7 @@ int vpb_cmd_top(int argc, char **argv)
 	for (long frame = 0; count < 0 || frame < count; frame++) {
 		if (frame)
 			sleep(interval);
-		cur = all_devices();
+		cur = vpb_json_devices();
 		if (tty)
 			printf("\033[H\033[2J");
 		printf("%-14s %-22s", "DEVICE", "POLICIES");

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -15,9 +14,9 @@
 
 #include "control.h"
 #include "log.h"
+#include "sysfs_json.h"
 #include "vfio_pci_bpf.h"
 
-#define DRIVER_DIR "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME
 /* A client that sends nothing does not hold the daemon up for longer. */
 #define REQUEST_TIMEOUT_MS 1000
 
@@ -83,82 +82,22 @@ static bool may_change(const struct bpfd_control *c, int conn, const struct ucre
 	return false;
 }
 
-/* Every device's counters file as an object of name: value (or string). */
-static struct json_object *read_counters(const char *bdf)
+/* "devices": the identity part of each bound device's counters. */
+static struct json_object *list_devices(void)
 {
-	struct json_object *o = json_object_new_object();
-	char path[256], key[64], value[512], line[600];
-	FILE *f;
+	static const char *const keys[] = { "device", "ids", "pf", "vf_index", "policies" };
+	struct json_object *all = vpb_json_devices(), *arr = json_object_new_array();
 
-	snprintf(path, sizeof(path), DRIVER_DIR "/%s/vfio_bpf/counters", bdf);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *end;
-		unsigned long long v;
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *counters = json_object_array_get_idx(all, i), *v;
+		struct json_object *dev = json_object_new_object();
 
-		if (sscanf(line, "%63s %511s", key, value) != 2)
-			continue;
-		v = strtoull(value, &end, 10);
-		json_object_object_add(
-			o, key, *end ? json_object_new_string(value) : json_object_new_uint64(v));
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if (json_object_object_get_ex(counters, keys[k], &v))
+				json_object_object_add(dev, keys[k], json_object_get(v));
+		json_object_array_add(arr, dev);
 	}
-	if (f)
-		fclose(f);
-	return o;
-}
-
-/* "devices" and "counters": one entry per bound device. */
-static struct json_object *list_devices(bool counters)
-{
-	struct json_object *arr = json_object_new_array();
-	struct dirent **names;
-	int n = scandir(DRIVER_DIR, &names, NULL, alphasort);
-
-	for (int i = 0; i < n; i++) {
-		if (strchr(names[i]->d_name, ':')) {
-			struct json_object *all = read_counters(names[i]->d_name), *dev, *v;
-
-			if (counters) {
-				json_object_array_add(arr, all);
-			} else {
-				dev = json_object_new_object();
-				for (const char *const *k =
-					     (const char *const[]){ "device", "ids", "pf",
-								    "vf_index", "policies", NULL };
-				     *k; k++)
-					if (json_object_object_get_ex(all, *k, &v))
-						json_object_object_add(dev, *k, json_object_get(v));
-				json_object_array_add(arr, dev);
-				json_object_put(all);
-			}
-		}
-		free(names[i]);
-	}
-	if (n >= 0)
-		free(names);
-	return arr;
-}
-
-/* The driver's policies file: "NAME MATCH STATE" lines. */
-static struct json_object *list_policies(void)
-{
-	struct json_object *arr = json_object_new_array();
-	char line[256], name[64], match[64], state[64];
-	FILE *f = fopen(DRIVER_DIR "/policies", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		struct json_object *p;
-
-		if (sscanf(line, "%63s %63s %63s", name, match, state) != 3)
-			continue;
-		p = json_object_new_object();
-		json_object_object_add(p, "name", json_object_new_string(name));
-		json_object_object_add(p, "match", json_object_new_string(match));
-		json_object_object_add(p, "state", json_object_new_string(state));
-		json_object_array_add(arr, p);
-	}
-	if (f)
-		fclose(f);
+	json_object_put(all);
 	return arr;
 }
 
@@ -199,11 +138,11 @@ static struct json_object *answer(const struct bpfd_control *c, const struct bpf
 	else if (!strcmp(command, "status"))
 		result = status(st);
 	else if (!strcmp(command, "devices"))
-		result = list_devices(false);
+		result = list_devices();
 	else if (!strcmp(command, "counters"))
-		result = list_devices(true);
+		result = vpb_json_devices();
 	else if (!strcmp(command, "policies"))
-		result = list_policies();
+		result = vpb_json_policies();
 	else if (!strcmp(command, "reload") && !may_change(c, conn, cred))
 		snprintf(why, sizeof(why), "reload: permission denied (uid %u is not root%s)",
 			 cred->uid, c->group != (gid_t)-1 ? " nor in the control group" : "");

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "sysfs_json.h"
+#include "vfio_pci_bpf.h"
+
+#define DRIVER_DIR "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME
+
+struct json_object *vpb_json_counters(const char *bdf)
+{
+	char path[256], line[600], key[64], value[512];
+	struct json_object *o;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio_bpf/counters", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	o = json_object_new_object();
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+		char *end;
+
+		if (sscanf(line, "%63s %511s", key, value) != 2)
+			continue;
+		v = strtoull(value, &end, 10);
+		json_object_object_add(
+			o, key, *end ? json_object_new_string(value) : json_object_new_uint64(v));
+	}
+	fclose(f);
+	return o;
+}
+
+struct json_object *vpb_json_devices(void)
+{
+	struct json_object *arr = json_object_new_array();
+	struct dirent **names;
+	int n = scandir(DRIVER_DIR, &names, NULL, alphasort);
+
+	for (int i = 0; i < n; i++) {
+		struct json_object *c =
+			strchr(names[i]->d_name, ':') ? vpb_json_counters(names[i]->d_name) : NULL;
+
+		if (c)
+			json_object_array_add(arr, c);
+		free(names[i]);
+	}
+	if (n >= 0)
+		free(names);
+	return arr;
+}
+
+struct json_object *vpb_json_policies(void)
+{
+	struct json_object *arr = json_object_new_array();
+	char line[256], name[64], match[64], state[64];
+	FILE *f = fopen(DRIVER_DIR "/policies", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		struct json_object *p;
+
+		if (sscanf(line, "%63s %63s %63s", name, match, state) != 3)
+			continue;
+		p = json_object_new_object();
+		json_object_object_add(p, "name", json_object_new_string(name));
+		json_object_object_add(p, "match", json_object_new_string(match));
+		json_object_object_add(p, "state", json_object_new_string(state));
+		json_object_array_add(arr, p);
+	}
+	if (f)
+		fclose(f);
+	return arr;
+}
