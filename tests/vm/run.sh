@@ -6,6 +6,7 @@
 # env:   KVER (test kernel), VM_ACCEL (default tcg), VM_ACCEL_OPTS (e.g.
 #        thread=single), VM_MEM, VM_SMP,
 #        VM_TIMEOUT (seconds), BUILD (build folder), VM_KEEP (keep results),
+#        VM_LOCK (the one-VM-at-a-time lock file; default in BUILD),
 #        VM_APPEND (more kernel parameters), VM_QEMU_ARGS (more QEMU options),
 #        VM_DEBUG (1: boot with the bug detectors below; 0: without, for
 #        benchmarks),
@@ -111,8 +112,9 @@ qemu_args=(
 # shellcheck disable=SC2206
 [ -n "${VM_QEMU_ARGS:-}" ] && qemu_args+=($VM_QEMU_ARGS)
 
-# One VM at a time: the machine has two cores and TCG wants both.
-exec 9>"$BUILD/vm/lock"
+# One VM at a time: the machine has two cores and TCG wants both.  Checkouts
+# sharing the machine share the lock when VM_LOCK names one file.
+exec 9>"${VM_LOCK:-$BUILD/vm/lock}"
 flock 9
 
 if [ "$shell" = 1 ]; then
