@@ -134,7 +134,9 @@ while kill -0 "$qemu" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
 done
 if kill -0 "$qemu" 2>/dev/null; then
 	# Still running: make the guest panic and print its stacks, then stop it.
+	# First what its blocked tasks and 9p queues wait for (hang-dump.py).
 	hung=1
+	timeout 30 python3 "$here/hang-dump.py" "$results/qmp.sock" >"$results/hang" 2>&1
 	timeout 10 python3 "$here/qmp.py" "$results/qmp.sock" inject-nmi >/dev/null 2>&1
 	for _ in $(seq 30); do kill -0 "$qemu" 2>/dev/null || break; sleep 1; done
 	kill -9 "$qemu" 2>/dev/null
@@ -164,6 +166,11 @@ if [ "$rc" != 0 ]; then
 	if [ -n "$first" ]; then
 		echo "----- console from the first kernel report (line $first) -----" >&2
 		sed -n "$((first > 5 ? first - 5 : 1)),$((first + 60))p" "$console" >&2
+	fi
+	if [ -n "$hung" ]; then
+		echo "----- blocked tasks (sysrq-w) and virtio-9p queues -----" >&2
+		sed -n '/Show Blocked State/,/Show backtrace of all/p' "$console" | head -n 80 >&2
+		cat "$results/hang" >&2
 	fi
 	echo "----- console tail -----" >&2
 	tail -n 40 "$console" >&2
