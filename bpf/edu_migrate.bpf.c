@@ -5,6 +5,11 @@
  * (0x04), the factorial (0x08), the interrupt-on-factorial bit of status
  * (0x20), the interrupt status (0x24) and the DMA address and count
  * registers (0x80-0x90).  docs/migration.md says what it cannot carry.
+ *
+ * It offers the P2P states (it stops DMA there) and PRE_COPY.  edu has no
+ * bulk state to send ahead, so its pre-copy record is simply the state as
+ * it was when PRE_COPY began; the destination loads it, then the final
+ * record saved once the device stopped, which supersedes it.
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -133,11 +138,20 @@ static int quiesce(struct vfio_pci_bpf_dev *dev)
 				     quiesce_timeout_us);
 }
 
+static bool fully_running(__u32 state)
+{
+	return state == VFIO_DEVICE_STATE_RUNNING || state == VFIO_DEVICE_STATE_PRE_COPY;
+}
+
+/*
+ * Leaving full RUNNING, for STOP or for a P2P state: edu cannot tell a
+ * peer-to-peer DMA from another, so the P2P states stop them all, and
+ * nothing the device does may change what is saved once it stops.
+ */
 SEC("struct_ops.s/mig_state")
 int BPF_PROG(edu_mig_state, struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig *mig)
 {
-	/* Leaving RUNNING: nothing the device does may change what is saved. */
-	if (mig->from == VFIO_DEVICE_STATE_RUNNING)
+	if (fully_running(mig->from) && !fully_running(mig->to))
 		return quiesce(dev);
 	return 0;
 }
@@ -241,6 +255,6 @@ struct vfio_pci_bpf_ops edu_migrate = {
 	.name = "edu_migrate",
 	.vendor = 0x1234,
 	.device = 0x11e8,
-	.flags = VFIO_PCI_BPF_F_MIGRATION,
+	.flags = VFIO_PCI_BPF_F_MIGRATION | VFIO_PCI_BPF_F_MIG_P2P | VFIO_PCI_BPF_F_MIG_PRE_COPY,
 	.mig_size = sizeof(struct edu_state),
 };

@@ -96,10 +96,17 @@ struct vfio_pci_bpf_ioctl {
 /*
  * Flags of struct vfio_pci_bpf_ops.  MIGRATION: the policy owns the
  * device's live migration (docs/migration.md); it must implement mig_save
- * and mig_load, and a device has one such owner at most.
+ * and mig_load, and a device has one such owner at most.  With MIGRATION,
+ * MIG_P2P: the owner's mig_state can stop the device's DMA while it keeps
+ * running (the RUNNING_P2P and PRE_COPY_P2P states); MIG_PRE_COPY: mig_save
+ * also runs when the device enters PRE_COPY, and what it writes then goes
+ * to the destination ahead of the final record (VFIO_PCI_BPF_MIG_PRECOPY).
  */
 #define VFIO_PCI_BPF_F_MIGRATION (1U << 0)
-#define VFIO_PCI_BPF_F_ALL VFIO_PCI_BPF_F_MIGRATION
+#define VFIO_PCI_BPF_F_MIG_P2P (1U << 1)
+#define VFIO_PCI_BPF_F_MIG_PRE_COPY (1U << 2)
+#define VFIO_PCI_BPF_F_ALL \
+	(VFIO_PCI_BPF_F_MIGRATION | VFIO_PCI_BPF_F_MIG_P2P | VFIO_PCI_BPF_F_MIG_PRE_COPY)
 
 /*
  * One migration step as the owner sees it.  The module walks the VFIO
@@ -107,22 +114,27 @@ struct vfio_pci_bpf_ioctl {
  * vfio_device_mig_state) are always a single arc.  In mig_save, len is the
  * room for the payload (the policy's mig_size) and pos what it wrote so
  * far; in mig_load, len is the payload's length and pos what it read.
+ * flags: VFIO_PCI_BPF_MIG_PRECOPY when the record is the one saved on
+ * entry to PRE_COPY (mig_load sees it first, then the final record).
  */
 struct vfio_pci_bpf_mig {
 	__u32 from;
 	__u32 to;
 	__u32 len;
 	__u32 pos;
+	__u32 flags;
 };
 
 /* Largest mig_size a policy may declare. */
 #define VFIO_PCI_BPF_MIG_MAX_SIZE (1U << 20)
 
 /*
- * The migration stream the module writes and checks: this header, then
- * payload_len bytes written by the owner's mig_save.  All fields are
- * little-endian; crc32c covers the header (with crc32c taken as 0) and
- * then the payload.
+ * The migration stream the module writes and checks: one record, or, from
+ * an owner with VFIO_PCI_BPF_F_MIG_PRE_COPY whose device went through
+ * PRE_COPY, a record flagged VFIO_PCI_BPF_MIG_PRECOPY and then the final
+ * one.  A record is this header, then payload_len bytes written by the
+ * owner's mig_save.  All fields are little-endian; each record's crc32c
+ * covers its header (with crc32c taken as 0) and then its payload.
  */
 #define VFIO_PCI_BPF_MIG_MAGIC 0x4d425056 /* "VPBM" */
 #define VFIO_PCI_BPF_MIG_VERSION 1
@@ -135,8 +147,9 @@ struct vfio_pci_bpf_mig_header {
 	__le16 device;
 	__le32 payload_len;
 	__le32 crc32c;
-	__le32 reserved; /* 0 */
+	__le32 flags; /* VFIO_PCI_BPF_MIG_PRECOPY or 0 */
 };
+#define VFIO_PCI_BPF_MIG_PRECOPY (1U << 0)
 
 /* Most ranges one device may have trapped, over all its policies. */
 #define VFIO_PCI_BPF_MAX_TRAPS 16
@@ -166,8 +179,9 @@ struct vfio_pci_bpf_ops {
 
 	/*
 	 * Migration (all may sleep), for VFIO_PCI_BPF_F_MIGRATION: mig_state
-	 * on every arc, before mig_save on STOP -> STOP_COPY and after
-	 * mig_load on RESUMING -> STOP; 0 or -errno.
+	 * on every arc, before mig_save on the arcs into STOP_COPY and
+	 * PRE_COPY, and after mig_load (once per record) on RESUMING -> STOP;
+	 * 0 or -errno.
 	 */
 	int (*mig_state)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig *mig);
 	int (*mig_save)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_mig *mig);

@@ -2,7 +2,10 @@
 /*
  * A migration data fd: a stream file over a kernel buffer, read to EOF in
  * STOP_COPY or written in RESUMING, where each write is checked at once so
- * that a bad stream fails the VMM's load itself.  The device disables the
+ * that a bad stream fails the VMM's load itself.  A save file opened on
+ * entry to PRE_COPY holds the pre-copy record; reading past it fails with
+ * ENOMSG (the uAPI's "no more for now") until STOP_COPY appends the final
+ * record, after which the end of the buffer is the end of the stream.  The device disables the
  * file (freeing the buffer) when the arc ends, at reset and at close, all
  * before the device can go away; the file itself lives until its last
  * reference is dropped and uses the device only while not disabled.
@@ -12,6 +15,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/vfio.h>
 #include <linux/vmalloc.h>
 
 #include "vpb.h"
@@ -20,6 +24,7 @@ struct vpb_mig_file {
 	struct file *filp;
 	struct mutex lock; /* everything below */
 	bool disabled;
+	bool precopy; /* a save file in PRE_COPY: the final record is to come */
 	struct vpb_device *vdev; /* while not disabled */
 	int refused; /* -errno a resume stream was refused with, or 0 */
 	u8 *buf;
@@ -32,6 +37,8 @@ static ssize_t vpb_mig_read_locked(struct vpb_mig_file *mf, char __user *ubuf,
 {
 	size_t n = min_t(size_t, count, mf->len - *pos);
 
+	if (!n && count && mf->precopy)
+		return -ENOMSG;
 	if (copy_to_user(ubuf, mf->buf + *pos, n))
 		return -EFAULT;
 	*pos += n;
@@ -46,7 +53,7 @@ static ssize_t vpb_mig_write_locked(struct vpb_mig_file *mf, const char __user *
 
 	if (mf->refused)
 		return mf->refused;
-	if (count > VPB_MIG_HDR + mf->want.max_payload - mf->len) {
+	if (count > vpb_mig_max_stream(&mf->want) - mf->len) {
 		vpb_mig_refused(mf->vdev, "more bytes written than the stream may have");
 		mf->refused = -EFBIG;
 		return mf->refused;
@@ -113,19 +120,50 @@ static int vpb_mig_file_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
+/* VFIO_MIG_GET_PRECOPY_INFO: what is left of the pre-copy record. */
+static long vpb_mig_file_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
+{
+	struct vpb_mig_file *mf = filp->private_data;
+	size_t minsz = offsetofend(struct vfio_precopy_info, dirty_bytes);
+	struct vfio_precopy_info info;
+	int ret = 0;
+
+	if (cmd != VFIO_MIG_GET_PRECOPY_INFO)
+		return -ENOTTY;
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	mutex_lock(&mf->lock);
+	if (mf->disabled || !mf->precopy) {
+		ret = -EINVAL;
+	} else {
+		info.initial_bytes = mf->len - filp->f_pos;
+		info.dirty_bytes = 0;
+	}
+	mutex_unlock(&mf->lock);
+	if (ret)
+		return ret;
+	info.flags = 0;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
 static const struct file_operations vpb_mig_fops = {
 	.owner = THIS_MODULE,
 	.read = vpb_mig_file_read,
 	.write = vpb_mig_file_write,
+	.unlocked_ioctl = vpb_mig_file_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.release = vpb_mig_file_release,
 };
 
 /*
- * A save file over @buf (@len bytes, taken over), or, given what it must
- * hold, an empty resume file.  The device keeps one reference.
+ * A save file over @buf (@len bytes, taken over; @precopy: the pre-copy
+ * record), or, given what it must hold, an empty resume file.  The device
+ * keeps one reference.
  */
 struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, void *buf, size_t len,
-				      const struct vpb_mig_expect *resume)
+				      bool precopy, const struct vpb_mig_expect *resume)
 {
 	struct vpb_mig_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
 	bool save = !resume;
@@ -136,7 +174,7 @@ struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, void *buf, size_t
 	mutex_init(&mf->lock);
 	if (resume) {
 		mf->want = *resume;
-		buf = kvzalloc(VPB_MIG_HDR + resume->max_payload, GFP_KERNEL_ACCOUNT);
+		buf = kvzalloc(vpb_mig_max_stream(resume), GFP_KERNEL_ACCOUNT);
 		if (!buf) {
 			kfree(mf);
 			return ERR_PTR(-ENOMEM);
@@ -155,7 +193,35 @@ struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, void *buf, size_t
 	mf->vdev = vdev;
 	mf->buf = buf;
 	mf->len = len;
+	mf->precopy = precopy;
 	return mf;
+}
+
+/* STOP_COPY: the final record goes behind the pre-copy one, unread or not. */
+int vpb_mig_file_append(struct vpb_mig_file *mf, const void *record, size_t len)
+{
+	u8 *buf;
+	int ret = 0;
+
+	mutex_lock(&mf->lock);
+	if (mf->disabled || !mf->precopy) {
+		ret = -EINVAL;
+		goto out;
+	}
+	buf = kvmalloc(mf->len + len, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(buf, mf->buf, mf->len);
+	memcpy(buf + mf->len, record, len);
+	kvfree(mf->buf);
+	mf->buf = buf;
+	mf->len += len;
+	mf->precopy = false;
+out:
+	mutex_unlock(&mf->lock);
+	return ret;
 }
 
 /* The reference vfio installs as the VMM's data fd. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The migration stream's framing (struct vfio_pci_bpf_mig_header): written
- * behind the owner's payload on the source, checked on the destination as
- * the VMM writes it and once more when RESUMING ends.  Nothing of a stream
- * reaches the owner before every check passed.
+ * in front of each of the owner's payloads on the source, checked on the
+ * destination as the VMM writes it and once more when RESUMING ends.
+ * Nothing of a stream reaches the owner before every check passed.
  */
 #include <linux/crc32.h>
 #include <linux/string.h>
@@ -18,24 +18,25 @@ void vpb_mig_expect_init(struct vpb_mig_expect *want, struct vpb_device *vdev,
 	want->vendor = vdev->info.vendor;
 	want->device = vdev->info.device;
 	want->max_payload = owner->ops->mig_size;
+	want->precopy = owner->ops->flags & VFIO_PCI_BPF_F_MIG_PRE_COPY;
 }
 
-/* The crc of a whole stream, its crc32c field taken as 0. */
-static u32 vpb_mig_crc(const u8 *stream, size_t len)
+/* The crc of a whole record, its crc32c field taken as 0. */
+static u32 vpb_mig_crc(const u8 *record, size_t len)
 {
 	static const __le32 zero;
 	size_t at = offsetof(struct vfio_pci_bpf_mig_header, crc32c);
 	u32 crc;
 
-	crc = __crc32c_le(~0, stream, at);
+	crc = __crc32c_le(~0, record, at);
 	crc = __crc32c_le(crc, (const u8 *)&zero, sizeof(zero));
-	return ~__crc32c_le(crc, stream + at + sizeof(zero), len - at - sizeof(zero));
+	return ~__crc32c_le(crc, record + at + sizeof(zero), len - at - sizeof(zero));
 }
 
-/* Frames @payload_len bytes of payload that follow the header in @stream. */
-void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *stream, u32 payload_len)
+/* Frames @payload_len bytes of payload that follow the header in @record. */
+void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *record, u32 payload_len, u32 flags)
 {
-	struct vfio_pci_bpf_mig_header *hdr = (void *)stream;
+	struct vfio_pci_bpf_mig_header *hdr = (void *)record;
 
 	memset(hdr, 0, sizeof(*hdr));
 	hdr->magic = cpu_to_le32(VFIO_PCI_BPF_MIG_MAGIC);
@@ -45,7 +46,56 @@ void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *stream, u32 payload_len
 	hdr->vendor = cpu_to_le16(src->vendor);
 	hdr->device = cpu_to_le16(src->device);
 	hdr->payload_len = cpu_to_le32(payload_len);
-	hdr->crc32c = cpu_to_le32(vpb_mig_crc(stream, VPB_MIG_HDR + payload_len));
+	hdr->flags = cpu_to_le32(flags);
+	hdr->crc32c = cpu_to_le32(vpb_mig_crc(record, VPB_MIG_HDR + payload_len));
+}
+
+/* The length of a record that passed vpb_mig_refusal(). */
+size_t vpb_mig_record_len(const u8 *record)
+{
+	const struct vfio_pci_bpf_mig_header *hdr = (const void *)record;
+
+	return VPB_MIG_HDR + le32_to_cpu(hdr->payload_len);
+}
+
+/*
+ * Why the record of @len bytes (so far) at @record cannot be loaded, or
+ * NULL; *@size is its full length, or 0 while it is incomplete.
+ */
+static const char *vpb_mig_record_refusal(const struct vpb_mig_expect *want, const u8 *record,
+					  size_t len, bool first, size_t *size)
+{
+	const struct vfio_pci_bpf_mig_header *hdr = (const void *)record;
+	u32 payload, flags;
+
+	*size = 0;
+	if (len < VPB_MIG_HDR)
+		return NULL;
+	if (le32_to_cpu(hdr->magic) != VFIO_PCI_BPF_MIG_MAGIC)
+		return "bad magic";
+	if (le16_to_cpu(hdr->version) != VFIO_PCI_BPF_MIG_VERSION ||
+	    le16_to_cpu(hdr->header_len) != VPB_MIG_HDR)
+		return "unknown format version";
+	if (memcmp(hdr->policy, want->policy, sizeof(want->policy)))
+		return "saved by another policy";
+	if (le16_to_cpu(hdr->vendor) != want->vendor || le16_to_cpu(hdr->device) != want->device)
+		return "saved from another kind of device";
+	flags = le32_to_cpu(hdr->flags);
+	if (flags & ~VFIO_PCI_BPF_MIG_PRECOPY)
+		return "unknown record flags";
+	if ((flags & VFIO_PCI_BPF_MIG_PRECOPY) && !want->precopy)
+		return "a pre-copy record, but this policy does not pre-copy";
+	if ((flags & VFIO_PCI_BPF_MIG_PRECOPY) && !first)
+		return "a second pre-copy record";
+	payload = le32_to_cpu(hdr->payload_len);
+	if (payload > want->max_payload)
+		return "payload larger than this policy's mig_size";
+	if (len - VPB_MIG_HDR < payload)
+		return NULL;
+	if (le32_to_cpu(hdr->crc32c) != vpb_mig_crc(record, VPB_MIG_HDR + payload))
+		return "checksum mismatch";
+	*size = VPB_MIG_HDR + payload;
+	return NULL;
 }
 
 /*
@@ -56,30 +106,26 @@ void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *stream, u32 payload_len
 const char *vpb_mig_refusal(const struct vpb_mig_expect *want, const u8 *stream, size_t len,
 			    bool complete)
 {
-	const struct vfio_pci_bpf_mig_header *hdr = (const void *)stream;
-	u32 payload;
+	const struct vfio_pci_bpf_mig_header *hdr;
+	const char *why;
+	size_t at = 0, size;
 
-	if (len < VPB_MIG_HDR)
-		return complete ? "truncated header" : NULL;
-	if (le32_to_cpu(hdr->magic) != VFIO_PCI_BPF_MIG_MAGIC)
-		return "bad magic";
-	if (le16_to_cpu(hdr->version) != VFIO_PCI_BPF_MIG_VERSION ||
-	    le16_to_cpu(hdr->header_len) != VPB_MIG_HDR)
-		return "unknown format version";
-	if (memcmp(hdr->policy, want->policy, sizeof(want->policy)))
-		return "saved by another policy";
-	if (le16_to_cpu(hdr->vendor) != want->vendor || le16_to_cpu(hdr->device) != want->device)
-		return "saved from another kind of device";
-	payload = le32_to_cpu(hdr->payload_len);
-	if (payload > want->max_payload)
-		return "payload larger than this policy's mig_size";
-	if (len - VPB_MIG_HDR > payload)
-		return "trailing bytes after the payload";
-	if (len - VPB_MIG_HDR < payload)
-		return complete ? "truncated payload" : NULL;
-	if (le32_to_cpu(hdr->crc32c) != vpb_mig_crc(stream, len))
-		return "checksum mismatch";
-	return NULL;
+	for (;;) {
+		why = vpb_mig_record_refusal(want, stream + at, len - at, at == 0, &size);
+		if (why)
+			return why;
+		if (!size) {
+			if (!complete)
+				return NULL;
+			if (at && at == len)
+				return "no final record after the pre-copy record";
+			return len - at < VPB_MIG_HDR ? "truncated header" : "truncated payload";
+		}
+		hdr = (const void *)(stream + at);
+		at += size;
+		if (!(le32_to_cpu(hdr->flags) & VFIO_PCI_BPF_MIG_PRECOPY))
+			return at < len ? "trailing bytes after the payload" : NULL;
+	}
 }
 
 void vpb_mig_refused(struct vpb_device *vdev, const char *why)

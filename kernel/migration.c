@@ -89,13 +89,21 @@ int vpb_mig_may_chain(struct vpb_device *vdev, struct vpb_policy *in,
 void vpb_mig_advertise(struct vpb_device *vdev)
 {
 	struct vfio_device *core_vdev = &vdev->core.vdev;
-	bool owned = vpb_mig_owner(vpb_chain_locked(vdev));
+	struct vpb_policy *owner = vpb_mig_owner(vpb_chain_locked(vdev));
+	u64 flags = 0;
 
 	lockdep_assert_held(&vdev->lock);
 	if (vdev->enabled)
 		return;
-	WRITE_ONCE(core_vdev->migration_flags, owned ? VFIO_MIGRATION_STOP_COPY : 0);
-	WRITE_ONCE(core_vdev->mig_ops, owned ? &vpb_mig_ops : NULL);
+	if (owner) {
+		flags = VFIO_MIGRATION_STOP_COPY;
+		if (owner->ops->flags & VFIO_PCI_BPF_F_MIG_P2P)
+			flags |= VFIO_MIGRATION_P2P;
+		if (owner->ops->flags & VFIO_PCI_BPF_F_MIG_PRE_COPY)
+			flags |= VFIO_MIGRATION_PRE_COPY;
+	}
+	WRITE_ONCE(core_vdev->migration_flags, flags);
+	WRITE_ONCE(core_vdev->mig_ops, owner ? &vpb_mig_ops : NULL);
 }
 
 static void vpb_mig_drop_files(struct vpb_mig *mig)
@@ -132,43 +140,86 @@ static int vpb_mig_arc(struct vpb_device *vdev, struct vpb_policy *owner, u32 fr
 	return vpb_call_mig(vdev, owner, VFIO_PCI_BPF_HOOK_MIG_STATE, &ctx.pub);
 }
 
-/* STOP -> STOP_COPY: the owner writes its payload behind the header. */
-static struct file *vpb_mig_save(struct vpb_device *vdev, struct vpb_policy *owner)
+static bool vpb_mig_saving(u32 state)
+{
+	return state == VFIO_DEVICE_STATE_STOP_COPY || state == VFIO_DEVICE_STATE_PRE_COPY ||
+	       state == VFIO_DEVICE_STATE_PRE_COPY_P2P;
+}
+
+/*
+ * An arc into the saving group: mig_state, then the owner writes its
+ * payload behind a record header (@flags: VFIO_PCI_BPF_MIG_PRECOPY or 0).
+ * Returns the record, *@len bytes long.
+ */
+static u8 *vpb_mig_record(struct vpb_device *vdev, struct vpb_policy *owner, u32 from, u32 to,
+			  u32 flags, size_t *len)
 {
 	u32 cap = owner->ops->mig_size;
 	struct vpb_mig_ctx ctx = {
-		.pub = { .from = VFIO_DEVICE_STATE_STOP, .to = VFIO_DEVICE_STATE_STOP_COPY,
-			 .len = cap },
+		.pub = { .from = from, .to = to, .len = cap, .flags = flags },
 		.save = true,
 	};
 	struct vpb_mig_expect src;
-	struct vpb_mig_file *mf;
-	u8 *stream;
+	u8 *record;
 	int ret;
 
-	stream = kvzalloc(VPB_MIG_HDR + cap, GFP_KERNEL_ACCOUNT);
-	if (!stream)
+	record = kvzalloc(VPB_MIG_HDR + cap, GFP_KERNEL_ACCOUNT);
+	if (!record)
 		return ERR_PTR(-ENOMEM);
-	ctx.payload = stream + VPB_MIG_HDR;
-	ret = vpb_mig_arc(vdev, owner, ctx.pub.from, ctx.pub.to);
+	ctx.payload = record + VPB_MIG_HDR;
+	ret = vpb_mig_arc(vdev, owner, from, to);
 	if (!ret)
 		ret = vpb_call_mig(vdev, owner, VFIO_PCI_BPF_HOOK_MIG_SAVE, &ctx.pub);
 	if (ret) {
 		pci_info(vdev->core.pdev, "policy '%s' failed to save the device: %d\n",
 			 owner->ops->name, ret);
-		kvfree(stream);
+		kvfree(record);
 		return ERR_PTR(ret);
 	}
 	vpb_mig_expect_init(&src, vdev, owner);
-	vpb_mig_frame(&src, stream, ctx.pub.pos);
-	mf = vpb_mig_file_new(vdev, stream, VPB_MIG_HDR + ctx.pub.pos, NULL);
+	vpb_mig_frame(&src, record, ctx.pub.pos, flags);
+	*len = VPB_MIG_HDR + ctx.pub.pos;
+	return record;
+}
+
+/* STOP -> STOP_COPY, RUNNING(_P2P) -> PRE_COPY(_P2P): a new data fd. */
+static struct file *vpb_mig_save(struct vpb_device *vdev, struct vpb_policy *owner, u32 from,
+				 u32 to)
+{
+	bool precopy = to != VFIO_DEVICE_STATE_STOP_COPY;
+	struct vpb_mig_file *mf;
+	size_t len;
+	u8 *record;
+
+	record = vpb_mig_record(vdev, owner, from, to, precopy ? VFIO_PCI_BPF_MIG_PRECOPY : 0,
+				&len);
+	if (IS_ERR(record))
+		return ERR_CAST(record);
+	mf = vpb_mig_file_new(vdev, record, len, precopy, NULL);
 	if (IS_ERR(mf)) {
-		kvfree(stream);
+		kvfree(record);
 		return ERR_CAST(mf);
 	}
-	this_cpu_add(vdev->stats->mig_saved, VPB_MIG_HDR + ctx.pub.pos);
+	this_cpu_add(vdev->stats->mig_saved, len);
 	vdev->mig.save = mf;
 	return vpb_mig_file_get(mf);
+}
+
+/* PRE_COPY(_P2P) -> STOP_COPY: the final record, on the same data fd. */
+static int vpb_mig_save_final(struct vpb_device *vdev, struct vpb_policy *owner, u32 from)
+{
+	size_t len;
+	u8 *record;
+	int ret;
+
+	record = vpb_mig_record(vdev, owner, from, VFIO_DEVICE_STATE_STOP_COPY, 0, &len);
+	if (IS_ERR(record))
+		return PTR_ERR(record);
+	ret = vpb_mig_file_append(vdev->mig.save, record, len);
+	if (!ret)
+		this_cpu_add(vdev->stats->mig_saved, len);
+	kvfree(record);
+	return ret;
 }
 
 /* RESUMING -> STOP: check the stream the VMM wrote, then the owner loads it. */
@@ -177,9 +228,10 @@ static int vpb_mig_load(struct vpb_device *vdev, struct vpb_policy *owner)
 	struct vpb_mig_ctx ctx = {
 		.pub = { .from = VFIO_DEVICE_STATE_RESUMING, .to = VFIO_DEVICE_STATE_STOP },
 	};
+	const struct vfio_pci_bpf_mig_header *hdr;
 	struct vpb_mig_expect want;
 	const char *refusal;
-	size_t len;
+	size_t len, at;
 	u8 *stream;
 	int ret;
 
@@ -195,9 +247,15 @@ static int vpb_mig_load(struct vpb_device *vdev, struct vpb_policy *owner)
 		kvfree(stream);
 		return -EINVAL;
 	}
-	ctx.payload = stream + VPB_MIG_HDR;
-	ctx.pub.len = len - VPB_MIG_HDR;
-	ret = vpb_call_mig(vdev, owner, VFIO_PCI_BPF_HOOK_MIG_LOAD, &ctx.pub);
+	/* Every record passed the checks: each is whole, the last is final. */
+	for (at = 0, ret = 0; at < len && !ret; at += vpb_mig_record_len(stream + at)) {
+		hdr = (const void *)(stream + at);
+		ctx.payload = stream + at + VPB_MIG_HDR;
+		ctx.pub.len = le32_to_cpu(hdr->payload_len);
+		ctx.pub.pos = 0;
+		ctx.pub.flags = le32_to_cpu(hdr->flags);
+		ret = vpb_call_mig(vdev, owner, VFIO_PCI_BPF_HOOK_MIG_LOAD, &ctx.pub);
+	}
 	if (!ret)
 		ret = vpb_mig_arc(vdev, owner, ctx.pub.from, ctx.pub.to);
 	if (ret)
@@ -214,20 +272,27 @@ static struct file *vpb_mig_step(struct vpb_device *vdev, struct vpb_policy *own
 				 u32 next)
 {
 	struct vpb_mig *mig = &vdev->mig;
+	struct vpb_mig_expect want;
 	u32 cur = mig->state;
 	struct vpb_mig_file *mf;
 	int ret;
 
-	if (cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_STOP_COPY)
-		return vpb_mig_save(vdev, owner);
+	if (!vpb_mig_saving(cur) && vpb_mig_saving(next))
+		return vpb_mig_save(vdev, owner, cur, next);
+	if (cur != VFIO_DEVICE_STATE_STOP_COPY && next == VFIO_DEVICE_STATE_STOP_COPY) {
+		ret = vpb_mig_save_final(vdev, owner, cur);
+		/* The owner may have quiesced the device already. */
+		if (!ret)
+			return NULL;
+		mig->state = VFIO_DEVICE_STATE_ERROR;
+		return ERR_PTR(ret);
+	}
 	if (cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_RESUMING) {
 		ret = vpb_mig_arc(vdev, owner, cur, next);
 		if (ret)
 			return ERR_PTR(ret);
-		struct vpb_mig_expect want;
-
 		vpb_mig_expect_init(&want, vdev, owner);
-		mf = vpb_mig_file_new(vdev, NULL, 0, &want);
+		mf = vpb_mig_file_new(vdev, NULL, 0, false, &want);
 		if (IS_ERR(mf))
 			return ERR_CAST(mf);
 		mig->resume = mf;
@@ -241,11 +306,12 @@ static struct file *vpb_mig_step(struct vpb_device *vdev, struct vpb_policy *own
 		mig->state = VFIO_DEVICE_STATE_ERROR;
 		return ERR_PTR(ret);
 	}
-	if (cur == VFIO_DEVICE_STATE_STOP_COPY && next == VFIO_DEVICE_STATE_STOP) {
+	/* Leaving the saving group ends the data transfer session. */
+	if (vpb_mig_saving(cur) && !vpb_mig_saving(next)) {
 		vpb_mig_file_disable(mig->save);
 		mig->save = NULL;
 	}
-	/* RUNNING <-> STOP, STOP_COPY -> STOP: the owner quiesces or resumes. */
+	/* The rest: the owner quiesces, resumes, or stops and starts P2P DMA. */
 	ret = vpb_mig_arc(vdev, owner, cur, next);
 	return ret ? ERR_PTR(ret) : NULL;
 }

@@ -188,8 +188,13 @@ static int vpb_validate(void *kdata)
 				    ops->class_code, ops->class_mask);
 		return -EINVAL;
 	}
-	if (!(ops->flags & VFIO_PCI_BPF_F_MIGRATION))
-		return 0;
+	if (!(ops->flags & VFIO_PCI_BPF_F_MIGRATION)) {
+		if (!ops->flags)
+			return 0;
+		pr_info_ratelimited("policy '%s': MIG_P2P and MIG_PRE_COPY need VFIO_PCI_BPF_F_MIGRATION\n",
+				    ops->name);
+		return -EINVAL;
+	}
 	if (!ops->mig_save || !ops->mig_load || !ops->mig_size) {
 		pr_info_ratelimited("policy '%s': a migration owner needs mig_save, mig_load and a mig_size of 1 to %u\n",
 				    ops->name, VFIO_PCI_BPF_MIG_MAX_SIZE);

@@ -241,18 +241,27 @@ struct vpb_mig_expect {
 	char policy[VFIO_PCI_BPF_NAME_LEN];
 	u16 vendor;
 	u16 device;
-	u32 max_payload;
+	u32 max_payload; /* per record */
+	bool precopy; /* a VFIO_PCI_BPF_MIG_PRECOPY record may come first */
 };
+
+/* The longest stream @want admits: no more than 2 MiB and a few bytes. */
+static inline size_t vpb_mig_max_stream(const struct vpb_mig_expect *want)
+{
+	return (VPB_MIG_HDR + want->max_payload) * (want->precopy ? 2 : 1);
+}
 
 void vpb_mig_expect_init(struct vpb_mig_expect *want, struct vpb_device *vdev,
 			 const struct vpb_policy *owner);
-void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *stream, u32 payload_len);
+void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *record, u32 payload_len, u32 flags);
 const char *vpb_mig_refusal(const struct vpb_mig_expect *want, const u8 *stream, size_t len,
 			    bool complete);
+size_t vpb_mig_record_len(const u8 *record);
 void vpb_mig_refused(struct vpb_device *vdev, const char *why);
 
 struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, void *buf, size_t len,
-				      const struct vpb_mig_expect *resume);
+				      bool precopy, const struct vpb_mig_expect *resume);
+int vpb_mig_file_append(struct vpb_mig_file *mf, const void *record, size_t len);
 struct file *vpb_mig_file_get(struct vpb_mig_file *mf);
 void *vpb_mig_file_take(struct vpb_mig_file *mf, size_t *len, int *err);
 void vpb_mig_file_disable(struct vpb_mig_file *mf);

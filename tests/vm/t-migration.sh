@@ -50,7 +50,8 @@ check "register it again with B closed" "$CTL" attach "$POLICIES/edu_migrate.bpf
 	--pin /sys/fs/bpf/mig
 check_eq "it owns A and B" "edu_migrate edu_migrate" \
 	"$(policies_of "$EDU_A") $(policies_of "$EDU_B")"
-check_eq "A advertises STOP_COPY" 0x1 "$(op "$EDU_A" mig-flags)"
+check_eq "A advertises STOP_COPY, P2P and PRE_COPY, as edu_migrate declares" 0x7 \
+	"$(op "$EDU_A" mig-flags)"
 refuses "a second migration owner on A is refused" "$CTL" attach \
 	"$POLICIES/edu_migrate.bpf.o" --target "$EDU_A" --name edu_other --pin /sys/fs/bpf/other
 check "...and the kernel log says who owns it" \
@@ -63,7 +64,7 @@ check "...and the kernel log says what it lacks" \
 # --- the state machine, one client session ---------------------------------------
 arcs=$("$CLIENT" "$EDU_A" mig-state mig-size mig-set STOP mig-set RUNNING \
 	mig-set STOP_COPY mig-read "$SCRATCH/s0" mig-set RESUMING mig-set STOP mig-state \
-	mig-set RUNNING_P2P mig-set PRE_COPY mig-set ERROR mig-set 99 mig-set RUNNING mig-state)
+	mig-set ERROR mig-set 99 mig-set RUNNING mig-state)
 echo "$arcs" | sed 's/^/    /'
 line() { sed -n "$1p" <<<"$arcs"; }
 check_eq "a device starts RUNNING" "mig-state = RUNNING" "$(line 1)"
@@ -79,12 +80,10 @@ check_eq "STOP_COPY -> RESUMING (through STOP) gives a data fd" "mig-set RESUMIN
 check_eq "RESUMING -> STOP with nothing written is refused" "mig-set STOP = error EINVAL" \
 	"$(line 8)"
 check_eq "...and leaves the device in ERROR" "mig-state = ERROR" "$(line 9)"
-check_eq "RUNNING_P2P is not advertised: EINVAL" "mig-set RUNNING_P2P = error EINVAL" "$(line 10)"
-check_eq "PRE_COPY is not advertised: EINVAL" "mig-set PRE_COPY = error EINVAL" "$(line 11)"
-check_eq "ERROR cannot be asked for: EINVAL" "mig-set ERROR = error EINVAL" "$(line 12)"
-check_eq "no state 99: EINVAL" "mig-set 99 = error EINVAL" "$(line 13)"
-check_eq "ERROR -> RUNNING without a reset: EINVAL" "mig-set RUNNING = error EINVAL" "$(line 14)"
-check_eq "...still ERROR" "mig-state = ERROR" "$(line 15)"
+check_eq "ERROR cannot be asked for: EINVAL" "mig-set ERROR = error EINVAL" "$(line 10)"
+check_eq "no state 99: EINVAL" "mig-set 99 = error EINVAL" "$(line 11)"
+check_eq "ERROR -> RUNNING without a reset: EINVAL" "mig-set RUNNING = error EINVAL" "$(line 12)"
+check_eq "...still ERROR" "mig-state = ERROR" "$(line 13)"
 check_eq "closing the device brings it back to RUNNING" RUNNING \
 	"$(op "$EDU_A" mig-state)"
 check_eq "a reset brings ERROR back to RUNNING" "RUNNING" \
@@ -124,6 +123,44 @@ check_eq "counters: B loaded one" $((HDR + 48)) "$(counter "$EDU_B" migration.lo
 check_eq "counters: edu_migrate's mig_load ran once on B" 1 \
 	"$(counter "$EDU_B" hook.mig_load.calls)"
 
+# --- the P2P states and PRE_COPY ----------------------------------------------------
+check_eq "P2P arcs: RUNNING -> RUNNING_P2P -> STOP -> RUNNING_P2P -> RUNNING" \
+	"RUNNING_P2P STOP RUNNING_P2P RUNNING" \
+	"$(op "$EDU_A" mig-set RUNNING_P2P mig-set STOP mig-set RUNNING_P2P mig-set RUNNING | paste -sd' ')"
+# A keeps running through PRE_COPY: what it does after the pre-copy record
+# was read reaches the destination in the final record, on the same fd.
+"$CLIENT" "$EDU_A" bar-write 0 0x04 4 0x11111111 mig-set PRE_COPY mig-precopy-info \
+	mig-read "$SCRATCH/pre.mig" mig-precopy-info mig-read "$SCRATCH/pre-again.mig" \
+	bar-write 0 0x04 4 0x22222222 mig-set PRE_COPY_P2P mig-set STOP_COPY mig-precopy-info \
+	mig-read "$SCRATCH/final.mig" mig-set RUNNING bar-read 0 0x04 4 >"$SCRATCH/pre.out"
+sed 's/^/    /' "$SCRATCH/pre.out"
+pre=$(sed 's/.* = //' "$SCRATCH/pre.out")
+pline() { sed -n "$1p" <<<"$pre"; }
+check_eq "RUNNING -> PRE_COPY gives a data fd" "PRE_COPY +fd" "$(pline 2)"
+check_eq "PRECOPY_INFO: the whole pre-copy record is initial data" "initial $((HDR + 48)) dirty 0" \
+	"$(pline 3)"
+check_eq "the data fd gives the pre-copy record, then ENOMSG (no more for now)" \
+	"$((HDR + 48)) bytes, then ENOMSG" "$(pline 4)"
+check_eq "...after which PRECOPY_INFO says nothing is left" "initial 0 dirty 0" "$(pline 5)"
+check_eq "...and reading again gives ENOMSG at once" "0 bytes, then ENOMSG" "$(pline 6)"
+check_eq "the device still runs in PRE_COPY; PRE_COPY_P2P and STOP_COPY open no new fd" \
+	"0x22222222 PRE_COPY_P2P STOP_COPY" "$(pline 7) $(pline 8) $(pline 9)"
+check_eq "PRECOPY_INFO outside the PRE_COPY states: EINVAL" "error EINVAL" "$(pline 10)"
+check_eq "the same fd then gives the final record and EOF" "$((HDR + 48)) bytes" "$(pline 11)"
+check_eq "...and A runs on with what it had" "RUNNING 0xdddddddd" "$(pline 12) $(pline 13)"
+cat "$SCRATCH/pre.mig" "$SCRATCH/final.mig" >"$SCRATCH/precopy.mig"
+check_eq "the stream: a pre-copy record, then the final one, each with its crc" \
+	"flags=0x1 crc_ok=1 flags=0x0 crc_ok=1" \
+	"$($MIGSTREAM "$SCRATCH/precopy.mig" show | grep -oE 'flags=0x[0-9a-f]+ crc_ok=[01]' | paste -sd' ')"
+calls=$(counter "$EDU_B" hook.mig_load.calls)
+check_eq "B loads both records; the final one's liveness wins" \
+	"RESUMING +fd $((2 * (HDR + 48))) bytes RUNNING RUNNING 0xdddddddd" \
+	"$(load "$SCRATCH/precopy.mig" RUNNING bar-read 0 0x04 4 | paste -sd' ')"
+check_eq "...with one mig_load per record" $((calls + 2)) "$(counter "$EDU_B" hook.mig_load.calls)"
+check_eq "PRE_COPY -> RUNNING ends the session: its fd reads ENODEV" \
+	"PRE_COPY +fd RUNNING error ENODEV RUNNING" \
+	"$(op "$EDU_A" mig-set PRE_COPY mig-set RUNNING mig-read "$SCRATCH/cancel.mig" mig-state | paste -sd' ')"
+
 # --- streams the destination refuses -------------------------------------------------
 # refused NAME FILE REASON write|arc: B refuses FILE, says REASON, and
 # resets to RUNNING.  A stream known to be bad once written fails the write
@@ -161,6 +198,11 @@ $MIGSTREAM "$SCRATCH/edu.mig" set payload_len 0x10000 "$SCRATCH/big.mig"
 refused "a payload above mig_size" "$SCRATCH/big.mig" "payload larger than this policy's mig_size" write
 $MIGSTREAM "$SCRATCH/edu.mig" set payload_len 40 "$SCRATCH/trailing.mig"
 refused "trailing bytes" "$SCRATCH/trailing.mig" "trailing bytes after the payload" write
+refused "a pre-copy record alone" "$SCRATCH/pre.mig" "no final record after the pre-copy record" arc
+cat "$SCRATCH/pre.mig" "$SCRATCH/pre.mig" >"$SCRATCH/twice.mig"
+refused "two pre-copy records" "$SCRATCH/twice.mig" "a second pre-copy record" write
+$MIGSTREAM "$SCRATCH/edu.mig" set flags 0x2 "$SCRATCH/flags.mig"
+refused "an unknown record flag" "$SCRATCH/flags.mig" "unknown record flags" write
 head -c 4096 /dev/zero >"$SCRATCH/long.mig"
 check_eq "an over-long stream: the write fails with EFBIG, then the arc" \
 	"RESUMING +fd error EFBIG error EFBIG ERROR" "$(load "$SCRATCH/long.mig" | paste -sd' ')"
@@ -172,6 +214,10 @@ detach_pin /sys/fs/bpf/mig
 check_eq "without its owner A advertises nothing again" "error ENOTTY" "$(op "$EDU_A" mig-flags)"
 check "attach mig_fail (save fails with EIO) to A" "$CTL" attach \
 	"$TEST_POLICIES/mig_fail.bpf.o" --target "$EDU_A" --set fail_save=1 --pin /sys/fs/bpf/fail
+check_eq "an owner without MIG_P2P and MIG_PRE_COPY advertises STOP_COPY alone" 0x1 \
+	"$(op "$EDU_A" mig-flags)"
+check_eq "...so RUNNING_P2P and PRE_COPY are refused with EINVAL" "error EINVAL error EINVAL" \
+	"$(op "$EDU_A" mig-set RUNNING_P2P mig-set PRE_COPY | paste -sd' ')"
 check_eq "a failing mig_save fails STOP_COPY with its errno; the device stays STOP" \
 	"error EIO STOP RUNNING" \
 	"$(op "$EDU_A" mig-set STOP_COPY mig-state mig-set RUNNING | paste -sd' ')"

@@ -113,6 +113,7 @@ stop src
 # --- live: the VM runs, edu writes guest RAM during pre-copy ------------------------
 # A slow migration stream keeps pre-copy going while the guest (qtest)
 # starts a DMA from edu's buffer into RAM; the destination must have it.
+saves=$(counter "$EDU_A" hook.mig_save.calls)
 start live "$EDU_A" ",enable-migration=on"
 program live >/dev/null
 qt live find 1234:11e8 writeq $RAM_SRC 0x0123456789abcdef writeq $((RAM_SRC + 8)) 0x1122334455667788 \
@@ -125,9 +126,14 @@ $MIGRATE save "$SCRATCH/live-qmp.sock" "$SCRATCH/live.mig" --max-bandwidth 65536
 sed 's/^/    /' "$SCRATCH/live.out"
 check "the running VM migrates" grep -q "^completed" "$SCRATCH/live.out"
 check "the guest's DMA ran during pre-copy" grep -q "during: done in active" "$SCRATCH/live.out"
+check_eq "QEMU took edu_migrate's pre-copy record while the VM ran, then the final one" \
+	"2 records, 2 saves" \
+	"$(grep -oa 'VPBM....edu_migrate' "$SCRATCH/live.mig" | wc -l) records, $(($(counter "$EDU_A" hook.mig_save.calls) - saves)) saves"
 stop live
+loads=$(counter "$EDU_B" hook.mig_load.calls)
 start ldst "$EDU_B" ",enable-migration=on" -incoming defer
 check "the destination loads it" $MIGRATE load "$SCRATCH/ldst-qmp.sock" "$SCRATCH/live.mig"
+check_eq "...both records" 2 "$(($(counter "$EDU_B" hook.mig_load.calls) - loads))"
 check_eq "the bytes edu wrote to RAM during pre-copy are in the destination's RAM" \
 	"0x0123456789abcdef 0x1122334455667788" \
 	"$(qt ldst readq $RAM_DST readq $((RAM_DST + 8)) | paste -sd' ')"

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		   "  SIZE, mmap BAR OFF LEN, sparse BAR, get-info, reset, feature-probe FEATURE,\n"
 		   "  feature-set FEATURE, bar-wait BAR OFF SIZE MASK WANT, repeat N OP ARGS...,\n"
 		   "  mig-flags, mig-state, mig-set STATE, mig-size, mig-read FILE,\n"
-		   "  mig-write FILE, mig-close (the migration uAPI, see mig.h),\n"
+		   "  mig-write FILE, mig-precopy-info, mig-close (the migration uAPI, see\n"
+		   "  mig.h),\n"
 		   "  loop OP ARGS... (repeats until SIGTERM or SIGINT)\n"
 		   "Modes combine and run in the order above. Exit status: 0 success,\n"
 		   "1 a check failed, 2 the device could not be opened or bad usage.\n");

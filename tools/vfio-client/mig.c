@@ -78,7 +78,10 @@ static int set_state(struct vc_dev *dev, uint32_t state, char *out, size_t outle
 	return 0;
 }
 
-/* Copies @from to EOF into @to; prints the byte count into @out. */
+/*
+ * Copies @from to EOF into @to; prints the byte count into @out.  A data
+ * fd in PRE_COPY ends with ENOMSG instead ("no more for now").
+ */
 static int copy_all(int from, int to, char *out, size_t outlen)
 {
 	char buf[4096];
@@ -90,9 +93,27 @@ static int copy_all(int from, int to, char *out, size_t outlen)
 			return -errno;
 		total += n;
 	}
+	if (n < 0 && errno == ENOMSG) {
+		snprintf(out, outlen, "%zu bytes, then ENOMSG", total);
+		return 0;
+	}
 	if (n < 0)
 		return -errno;
 	snprintf(out, outlen, "%zu bytes", total);
+	return 0;
+}
+
+/* VFIO_MIG_GET_PRECOPY_INFO on the data fd. */
+static int precopy_info(const struct vc_dev *dev, char *out, size_t outlen)
+{
+	struct vfio_precopy_info info = { .argsz = sizeof(info) };
+
+	if (dev->mig_fd < 0)
+		return -EBADF;
+	if (ioctl(dev->mig_fd, VFIO_MIG_GET_PRECOPY_INFO, &info))
+		return -errno;
+	snprintf(out, outlen, "initial %" PRIu64 " dirty %" PRIu64, (uint64_t)info.initial_bytes,
+		 (uint64_t)info.dirty_bytes);
 	return 0;
 }
 
@@ -144,6 +165,8 @@ static int run(struct vc_dev *dev, const char *op, const char *arg, char *out, s
 	}
 	if (!strcmp(op, "mig-set"))
 		return parse_state(arg, &state) ? -EINVAL : set_state(dev, state, out, outlen);
+	if (!strcmp(op, "mig-precopy-info"))
+		return precopy_info(dev, out, outlen);
 	if (!strcmp(op, "mig-read") || !strcmp(op, "mig-write"))
 		return transfer(dev, arg, !strcmp(op, "mig-read"), out, outlen);
 	if (dev->mig_fd >= 0)
@@ -155,7 +178,8 @@ static int run(struct vc_dev *dev, const char *op, const char *arg, char *out, s
 
 static int arity(const char *op)
 {
-	static const char *const none[] = { "mig-flags", "mig-state", "mig-size", "mig-close" };
+	static const char *const none[] = { "mig-flags", "mig-state", "mig-size", "mig-close",
+					    "mig-precopy-info" };
 	static const char *const one[] = { "mig-set", "mig-read", "mig-write" };
 
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
