@@ -70,7 +70,7 @@ wait "$qemu"
 say "Live migration by a BPF policy: edu_migrate carries edu $EDU_A's registers to $EDU_B"
 bind "$EDU_A" vfio-pci-bpf && bind "$EDU_B" vfio-pci-bpf || exit 1
 "$CTL" attach "$POLICIES/edu_migrate.bpf.o" --pin /sys/fs/bpf/demo-mig || exit 1
-echo "  migration flags (VFIO_DEVICE_FEATURE_MIGRATION): $(op "$EDU_A" mig-flags) = STOP_COPY"
+echo "  migration flags (VFIO_DEVICE_FEATURE_MIGRATION): $(op "$EDU_A" mig-flags) = STOP_COPY | P2P | PRE_COPY"
 "$CLIENT" "$EDU_A" bar-write 0 0x04 4 0x12345678 bar-write 0 0x08 4 5 bar-write 0 0x80 8 0x1000 \
 	mig-set STOP_COPY mig-read "$SCRATCH/edu.mig" mig-set RUNNING >/dev/null
 echo "  source: wrote liveness 0x12345678, factorial 5, DMA source 0x1000; saved $(stat -c %s "$SCRATCH/edu.mig") bytes:"
