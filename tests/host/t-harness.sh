@@ -1,7 +1,8 @@
 #!/bin/bash
 # The VM harness catches a broken guest by itself: a kernel panic fails
 # the run at once with the report on show, and a guest that never
-# finishes gets an NMI after VM_TIMEOUT and fails with every CPU's stack.
+# finishes gets an NMI after VM_TIMEOUT and fails with every CPU's stack,
+# after its blocked tasks and the state of its 9p queues (hang-dump.py).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$here/../../build}
@@ -36,4 +37,8 @@ grep -q "still running after 25 s; it got an NMI" "$out" && ok "...after VM_TIME
 	fail "...after VM_TIMEOUT, with an NMI"
 grep -qE "NMI backtrace for cpu|Sending NMI from CPU" "$out" &&
 	ok "...that printed every CPU's stack" || fail "...that printed every CPU's stack"
+grep -q "sysrq: Show Blocked State" "$out" && ok "...its blocked tasks first (sysrq-w)" ||
+	fail "...its blocked tasks first (sysrq-w)"
+grep -qE '^virtio-9p .*"inuse": [0-9]+' "$out" && ok "...and the state of its 9p request queues" ||
+	fail "...and the state of its 9p request queues"
 [ "$failures" = 0 ]

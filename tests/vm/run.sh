@@ -172,6 +172,11 @@ if [ "$rc" != 0 ]; then
 		sed -n '/Show Blocked State/,/Show backtrace of all/p' "$console" | head -n 80 >&2
 		cat "$results/hang" >&2
 	fi
+	# What QEMU itself reported (a dropped interrupt, a device error).
+	if grep -q '^qemu-system' "$console"; then
+		echo "----- QEMU's own messages -----" >&2
+		grep '^qemu-system' "$console" | head -n 20 >&2
+	fi
 	echo "----- console tail -----" >&2
 	tail -n 40 "$console" >&2
 	if [ -e "$results/dmesg" ]; then
