@@ -3,10 +3,14 @@
  * vfio-fuzz: a VMM gone wrong.  Several threads hammer one device through
  * the VFIO uAPI with random config and BAR accesses (bad offsets and sizes
  * included), mmaps and ioctls with random arguments, for a given time.
- * Every failure must be one of the errnos documented for that kind of
- * request (docs/hooks.md); anything else is printed as "unexpected".
+ * On a device with a migration owner, the threads also walk the migration
+ * state machine at random and read, write and query whatever data fd the
+ * last transition returned, valid streams and garbage alike, and the data
+ * fd outlives the device fd.  Every failure must be one of the errnos
+ * documented for that kind of request (docs/hooks.md, docs/migration.md);
+ * anything else is printed as "unexpected".
  * Ends with "fuzz OPS ops, FAILED failed, UNEXPECTED unexpected" and the
- * failures by errno.
+ * failures by errno, then "migration N requests, OK ok".
  *
  * usage: vfio-fuzz BDF SECONDS THREADS SEED
  */
@@ -31,7 +35,7 @@
 #define REGION(index) ((uint64_t)(index) << 40)
 #define MAX_ERRNO 134
 
-enum kind { RW, MAP, IOCTL, NR_KINDS };
+enum kind { RW, MAP, IOCTL, MIG, NR_KINDS };
 
 /*
  * What each kind of request may fail with: vfio-pci's own answers, a
@@ -44,9 +48,11 @@ static const int allowed[NR_KINDS][16] = {
 	[MAP] = { EINVAL, EPERM, EACCES, ENODEV, ENOMEM, EIO, EAGAIN },
 	[IOCTL] = { EINVAL, EFAULT, ENOTTY, EPERM, EACCES, EIO, EBUSY, ENODEV, ENOENT, EEXIST,
 		    ENOSPC, E2BIG, EOPNOTSUPP, ENOMEM, EAGAIN, ENXIO },
+	[MIG] = { EINVAL, ENOTTY, ENODEV, EBUSY, ETIMEDOUT, ENOMSG, EFBIG, EBADF, EIO, ENOSPC,
+		  ENOMEM, EPERM, EAGAIN, EINTR },
 };
 
-static const char *const kind_name[NR_KINDS] = { "read/write", "mmap", "ioctl" };
+static const char *const kind_name[NR_KINDS] = { "read/write", "mmap", "ioctl", "migration" };
 
 static struct vc_dev dev;
 /*
@@ -61,6 +67,7 @@ static struct vc_dev dev;
 static int is_edu;
 static time_t deadline;
 static atomic_ulong ops, failed, unexpected, by_errno[MAX_ERRNO + 1];
+static atomic_ulong mig_ops, mig_ok;
 
 static uint64_t rnd(uint64_t *state)
 {
@@ -206,6 +213,119 @@ static long fuzz_ioctl_once(uint64_t *s, int efd, const char **what)
 	}
 }
 
+/* The data fd the last state change returned; any thread may replace it. */
+static pthread_mutex_t mig_lock = PTHREAD_MUTEX_INITIALIZER;
+static int mig_fd = -1;
+
+/* A duplicate of the shared data fd (never a number reused meanwhile), or -1. */
+static int mig_fd_dup(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&mig_lock);
+	fd = mig_fd >= 0 ? dup(mig_fd) : -1;
+	pthread_mutex_unlock(&mig_lock);
+	return fd;
+}
+
+static void mig_fd_replace(int fd)
+{
+	int old;
+
+	pthread_mutex_lock(&mig_lock);
+	old = mig_fd;
+	mig_fd = fd;
+	pthread_mutex_unlock(&mig_lock);
+	if (old >= 0)
+		close(old);
+}
+
+static long mig_feature(uint32_t flags, void *data, size_t len)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		uint8_t data[32];
+	} f = { .hdr = { .argsz = sizeof(f.hdr) + len, .flags = flags } };
+	long ret;
+
+	memcpy(f.data, data, len);
+	ret = ioctl(dev.device, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
+	memcpy(data, f.data, len);
+	return ret;
+}
+
+/* What this thread last read from a data fd: written back, it is a real stream. */
+static __thread uint8_t saved[1024];
+static __thread size_t saved_len;
+
+static long fuzz_mig_data(uint64_t *s, int fd, const char **what)
+{
+	uint8_t buf[sizeof(saved)];
+	size_t len = rnd(s) % sizeof(buf);
+	ssize_t n;
+
+	switch (rnd(s) % 3) {
+	case 0:
+		*what = "data fd read";
+		n = read(fd, buf, len);
+		if (n > 0 && saved_len + n <= sizeof(saved)) {
+			memcpy(saved + saved_len, buf, n);
+			saved_len += n;
+		}
+		return n < 0 ? -errno : 0;
+	case 1:
+		*what = "data fd write";
+		if (rnd(s) % 2 && saved_len) {
+			n = write(fd, saved, saved_len);
+			saved_len = 0;
+		} else {
+			for (size_t i = 0; i < len; i++)
+				buf[i] = rnd(s);
+			n = write(fd, buf, len);
+		}
+		return n < 0 ? -errno : 0;
+	default: {
+		struct vfio_precopy_info info = { .argsz = rnd(s) % (sizeof(info) + 8) };
+
+		*what = "GET_PRECOPY_INFO";
+		return ioctl(fd, VFIO_MIG_GET_PRECOPY_INFO, &info) ? -errno : 0;
+	}
+	}
+}
+
+static long fuzz_mig_once(uint64_t *s, const char **what)
+{
+	struct vfio_device_feature_mig_state state = { .device_state = rnd(s) % 9, .data_fd = -1 };
+	struct vfio_device_feature_mig_data_size size = { 0 };
+	long ret;
+	int fd;
+
+	switch (rnd(s) % 4) {
+	case 0:
+		*what = "MIG_DEVICE_STATE";
+		ret = mig_feature(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+				  &state, sizeof(state));
+		if (!ret && state.data_fd >= 0)
+			mig_fd_replace(state.data_fd);
+		return ret;
+	case 1:
+		*what = "MIG_DATA_SIZE";
+		return mig_feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+				   &size, sizeof(size));
+	default:
+		fd = mig_fd_dup();
+		if (fd < 0) {
+			*what = "MIG_DEVICE_STATE get";
+			return mig_feature(VFIO_DEVICE_FEATURE_GET |
+						   VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+					   &state, sizeof(state));
+		}
+		ret = fuzz_mig_data(s, fd, what);
+		close(fd);
+		return ret;
+	}
+}
+
 static void *fuzzer(void *arg)
 {
 	uint64_t state = (uintptr_t)arg;
@@ -214,7 +334,7 @@ static void *fuzzer(void *arg)
 	long ret;
 
 	while (time(NULL) < deadline) {
-		switch (rnd(&state) % 8) {
+		switch (rnd(&state) % 9) {
 		case 0:
 			fuzz_mmap(&state);
 			break;
@@ -222,6 +342,12 @@ static void *fuzzer(void *arg)
 		case 2:
 			ret = fuzz_ioctl_once(&state, efd, &what);
 			account(IOCTL, what, ret);
+			break;
+		case 3:
+			ret = fuzz_mig_once(&state, &what);
+			account(MIG, what, ret);
+			atomic_fetch_add(&mig_ops, 1);
+			atomic_fetch_add(&mig_ok, !ret);
 			break;
 		default:
 			fuzz_rw(&state);
@@ -268,13 +394,15 @@ int main(int argc, char **argv)
 		pthread_create(&tid[i], NULL, fuzzer, (void *)(uintptr_t)(seed * 1000 + i + 1));
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
+	/* The data fd goes last: it must not need the device any more. */
 	vc_close(&dev);
+	mig_fd_replace(-1);
 	printf("fuzz %lu ops, %lu failed, %lu unexpected;", atomic_load(&ops), atomic_load(&failed),
 	       atomic_load(&unexpected));
 	for (i = 0; i <= MAX_ERRNO; i++)
 		if (atomic_load(&by_errno[i]))
 			printf(" %s %lu", i ? vc_errname(-(int)i) : "other",
 			       atomic_load(&by_errno[i]));
-	printf("\n");
+	printf("\nmigration %lu requests, %lu ok\n", atomic_load(&mig_ops), atomic_load(&mig_ok));
 	return atomic_load(&unexpected) ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 # requests, while policies with random verdicts (chaos), and the shipped
 # ones with random parameters, attach, detach and hot-swap, devices unbind
 # and rebind, and VMM processes are killed in the middle of an access.
+# edu1 has a migration owner, and its VMMs fuzz the migration uAPI too.
 # Nothing may crash, warn or leak (the harness checks dmesg, finish checks
 # the module's slab caches and unloads it), and every failed request must
 # fail with a documented errno.
@@ -26,6 +27,14 @@ create_vfs 1
 VF=$(vf_list | head -n1)
 check "bind the VF" bind "$VF" vfio-pci-bpf
 DEVICES=("$EDU0" "$EDU1" "$VF")
+# edu1's VMMs also walk its migration state machine and abuse its data fds.
+# Its owner goes with the device at unbind, so it is registered again while
+# edu1 is unbound, and attaches as edu1 binds, before a VMM can open it.
+own_edu1_migration() {
+	rm -f /sys/fs/bpf/fuzz-mig
+	"$CTL" attach "$POLICIES/edu_migrate.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/fuzz-mig
+}
+check "attach edu_migrate to edu1" own_edu1_migration
 end=$((SECONDS + SECONDS_TOTAL))
 
 # One VMM per device, started again whenever it exits or is killed; its
@@ -108,6 +117,7 @@ while [ "$SECONDS" -lt "$end" ]; do
 		# The unbind waits for the VMM: kill it mid-access.
 		kill -9 "$(cat "$SCRATCH/pid.$d" 2>/dev/null)" 2>/dev/null
 		wait "$unbinder"
+		[ "$d" = "$EDU1" ] && own_edu1_migration >/dev/null 2>&1
 		bind "$d" vfio-pci-bpf && act "unbound and rebound" || act "rebind failed"
 		;;
 	*)
@@ -118,7 +128,7 @@ while [ "$SECONDS" -lt "$end" ]; do
 done
 for l in "${loops[@]}"; do wait "$l"; done
 for d in "${DEVICES[@]}"; do kill -9 "$(cat "$SCRATCH/pid.$d")" 2>/dev/null; done
-rm -f /sys/fs/bpf/fz*
+rm -f /sys/fs/bpf/fz* /sys/fs/bpf/fuzz-mig
 wait_links_below 1
 
 summary=""
@@ -129,6 +139,9 @@ cat "$SCRATCH"/fuzz.* | awk '/^fuzz /{ops += $2; failed += $4; unexpected += $6}
 check "the VMMs made requests" test "$(cat "$SCRATCH"/fuzz.* | awk '/^fuzz /{n += $2} END{print n + 0}')" -gt 0
 check_eq "every failed request failed with a documented errno" "" \
 	"$(grep -h '^unexpected' "$SCRATCH"/fuzz.* | sort | uniq -c | head -n 20)"
+mig_ok=$(awk '/^migration /{n += $4} END{print n + 0}' "$SCRATCH/fuzz.$EDU1")
+echo "    edu1's migration: $(awk '/^migration /{n += $2} END{print n + 0}' "$SCRATCH/fuzz.$EDU1") requests, $mig_ok ok"
+check "edu1's VMMs drove its migration (some requests worked)" test "$mig_ok" -gt 0
 check "policies attached and detached" test "${tally[attached]:-0}" -gt 0
 check "devices unbound and rebound under load" test "${tally[unbound and rebound]:-0}" -gt 0
 check_eq "every device is bound again" "vfio-pci-bpf vfio-pci-bpf vfio-pci-bpf" \
