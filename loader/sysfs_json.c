@@ -16,7 +16,8 @@ const char *vpb_json_field(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+	/* A member that is null has no text either. */
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
 }
 
 struct json_object *vpb_json_counters(const char *bdf)
