@@ -126,8 +126,8 @@ UNIT_DEPS_caps := $(VC)/caps.c
 UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
 UNIT_DEPS_params := loader/params.c loader/bdf.c
-UNIT_DEPS_config := tools/vfio-bpfd/config.c loader/params.c loader/bdf.c
-UNIT_LIBS_config := -linih
+UNIT_DEPS_config := tools/vfio-bpfd/config.c tools/vfio-bpfd/request.c loader/params.c loader/bdf.c
+UNIT_LIBS_config := -linih -ljson-c
 
 # The VFIO client's code without its main, for test programs that drive devices.
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/bdf.c

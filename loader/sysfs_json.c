@@ -12,6 +12,14 @@
 
 #define DRIVER_DIR "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME
 
+const char *vpb_json_field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	/* A member that is null has no text either. */
+	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
+}
+
 struct json_object *vpb_json_counters(const char *bdf)
 {
 	char path[256], line[600], key[64], value[512];

@@ -13,6 +13,8 @@ struct json_object;
 struct json_object *vpb_json_counters(const char *bdf);
 /* Every bound device's counters, in address order. */
 struct json_object *vpb_json_devices(void);
+/* @o's member @key as text; "" when it has none. */
+const char *vpb_json_field(struct json_object *o, const char *key);
 /* Every registered policy: "name", "match", "state" ("devices=N" or "pending"). */
 struct json_object *vpb_json_policies(void);
 

@@ -42,6 +42,9 @@ complete_words() {
 check "bash completion offers the verbs" test "$(complete_words vfio-bpfctl de)" = "detach devices"
 check "...and the policy options" test "$(complete_words vfio-bpfctl attach x.bpf.o --v)" = \
 	"--vendor --vfs-of"
+check "...after --no-daemon and --control SOCKET too" test \
+	"$(complete_words vfio-bpfctl --no-daemon --control /x.sock attach x.bpf.o --v)" = \
+	"--vendor --vfs-of"
 
 # The Kubernetes example: a DaemonSet that is not privileged, whose config
 # directory is the ConfigMap, and whose config vfio-bpfd accepts.

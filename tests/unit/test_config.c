@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vfio-bpfd's config files: what is accepted, and where a refusal points. */
+/*
+ * vfio-bpfd's config files: what is accepted, and where a refusal points;
+ * and the attach requests of its control socket, which become the same
+ * text: what the parser says of them, and that a restart reads back the
+ * entry a request made.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,12 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
+#include <json-c/json.h>
+
 #include "config.h"
+#include "request.h"
 #include "vfio_pci_bpf.h"
 
-static char dir[64];
+static char dir[64], conf_dir[96], run_dir[96];
 static char object[128];
 
 static void write_conf(const char *name, const char *text)
@@ -34,6 +43,8 @@ static int setup(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/bpfd-config-XXXXXX");
 	if (!mkdtemp(dir))
 		return -1;
+	snprintf(conf_dir, sizeof(conf_dir), "%s/conf", dir);
+	snprintf(run_dir, sizeof(run_dir), "%s/run", dir);
 	/* Any readable file stands in for an object: parsing does not load it. */
 	snprintf(object, sizeof(object), "%s/policy.bpf.o", dir);
 	write_conf("policy.bpf.o", "");
@@ -168,7 +179,7 @@ static void test_directory(void **state)
 	write_conf("c.conf", text);
 	write_conf("d.conf", "oops\n");
 	write_conf("notes.txt", "not a config file\n");
-	assert_int_equal(bpfd_read_config(dir, &cfg), 0);
+	assert_int_equal(bpfd_read_config(dir, NULL, &cfg), 0);
 	/* b alone is good: a and c both name entry "a", d does not parse. */
 	assert_int_equal(cfg.nr_entries, 1);
 	assert_string_equal(cfg.entries[0].name, "b");
@@ -179,13 +190,166 @@ static void test_directory(void **state)
 	bpfd_free_config(&cfg);
 }
 
+/* JSON with @ replaced by the object's path. */
+static struct json_object *request(const char *json)
+{
+	char buf[1024], *at = strchr(json, '@');
+	struct json_object *o;
+
+	if (at)
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - json), json, object, at + 1);
+	else
+		snprintf(buf, sizeof(buf), "%s", json);
+	o = json_tokener_parse(buf);
+	assert_non_null(o);
+	return o;
+}
+
+/* What the daemon would answer of @json: "" when the entry is accepted. */
+static const char *refusal(const char *json, struct bpfd_entry *e)
+{
+	static char why[1024];
+	struct json_object *req = request(json);
+	char *text = bpfd_request_text(req, why, sizeof(why));
+
+	json_object_put(req);
+	if (!text)
+		return why;
+	why[0] = '\0';
+	bpfd_parse_text(text, "attach", e, why, sizeof(why));
+	free(text);
+	return why;
+}
+
+static void test_full_request(void **state)
+{
+	struct bpfd_entry e;
+	char match[96];
+
+	(void)state;
+	assert_string_equal(refusal("{\"command\": \"attach\", \"name\": \"trap1\", \"object\": "
+				    "\"@\", \"target\": \"0000:00:11.0\", \"priority\": -5, "
+				    "\"migration\": false, \"parameters\": {\"trap_len\": "
+				    "\"0x1000\", \"emulate_offset\": 4}}",
+				    &e),
+			    "");
+	assert_string_equal(e.name, "trap1");
+	assert_string_equal(e.object, object);
+	assert_int_equal(e.target, VFIO_PCI_BPF_ADDR(0, 0, 0x11, 0));
+	assert_true(e.has_priority && e.priority == -5);
+	assert_true(e.has_migration && !e.migration);
+	assert_int_equal(e.nr_params, 2);
+	assert_string_equal(e.params[0], "trap_len=0x1000");
+	assert_string_equal(e.params[1], "emulate_offset=4");
+
+	assert_string_equal(refusal("{\"name\": \"vfs\", \"object\": \"@\", \"vendor\": "
+				    "\"0x8086\", \"device\": \"0x10ca\", \"vfs_of\": "
+				    "\"0000:01:00.0\", \"class\": \"0x020000/0xff0000\"}",
+				    &e),
+			    "");
+	bpfd_entry_match(&e, match, sizeof(match));
+	assert_string_equal(match, "vendor=8086,device=10ca,vfs_of=0000:01:00.0,"
+				   "class=020000/ff0000");
+}
+
+static void test_request_refusals(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *want;
+	} cases[] = {
+		{ "{\"object\": \"@\"}", "attach: name: missing: an entry made by a request "
+					 "needs one" },
+		{ "{\"name\": \"x\"}", "attach: object: missing in [policy]" },
+		{ "{\"name\": \"x\", \"object\": \"/nowhere.o\"}",
+		  "attach: object: /nowhere.o: No such file or directory" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"colour\": \"red\"}",
+		  "attach: colour: unknown key in [policy]" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"target\": \"0000:zz:00.0\"}",
+		  "attach: target: '0000:zz:00.0' is no PCI address (DDDD:BB:DD.F)" },
+		{ "{\"name\": \"a.b\", \"object\": \"@\"}",
+		  "attach: name: 'a.b': 1 to 31 letters, digits, '_' or '-'" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"target\": \"0000:00:10.0\", "
+		  "\"vendor\": 1}",
+		  "attach: target: a target excludes vendor, device, vfs_of and class" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"priority\": 1.5}",
+		  "attach: priority: a string, an integer or a boolean expected" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"target\": [\"0000:00:10.0\"]}",
+		  "attach: target: a string, an integer or a boolean expected" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"parameters\": [1]}",
+		  "attach: parameters: an object expected, as {\"trap_len\": \"0x100\"}" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"a b\": 1}",
+		  "attach: 'a b': a key is a word (letters, digits, '_')" },
+		/* What would smuggle a second line, or a comment, into the kept file. */
+		{ "{\"name\": \"x\\n[parameters]\\nfoo = 1\", \"object\": \"@\"}",
+		  "attach: name: the value has a control character (a line break?)" },
+		{ "{\"name\": \"x\", \"object\": \"@\", \"parameters\": {\"n\": \"1 ; 2\"}}",
+		  "attach: n: the value has a ';'" },
+		{ "{\"name\": \" x\", \"object\": \"@\"}",
+		  "attach: name: the value has leading or trailing spaces" },
+	};
+	struct bpfd_entry e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(refusal(cases[i].json, &e), cases[i].want);
+}
+
+/* The text kept for a restart reads back, from the runtime directory, as the same entry. */
+static void test_kept_and_read_back(void **state)
+{
+	struct json_object *req = request("{\"command\": \"attach\", \"name\": \"rt\", \"object\": "
+					  "\"@\", \"target\": \"0000:00:10.0\", \"parameters\": "
+					  "{\"vendor_id\": \"0x1111\"}}");
+	char why[256], text[256];
+	char *kept = bpfd_request_text(req, why, sizeof(why));
+	struct bpfd_entry direct;
+	struct bpfd_config cfg;
+
+	(void)state;
+	assert_non_null(kept);
+	assert_int_equal(bpfd_parse_text(kept, "attach", &direct, why, sizeof(why)), 0);
+	mkdir(conf_dir, 0700);
+	mkdir(run_dir, 0700);
+	write_conf("run/rt.conf", kept);
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\nvendor = 0x1234\n", object);
+	write_conf("conf/guard.conf", text);
+	assert_int_equal(bpfd_read_config(conf_dir, run_dir, &cfg), 0);
+	assert_int_equal(cfg.nr_errors, 0);
+	assert_int_equal(cfg.nr_entries, 2);
+	assert_string_equal(cfg.entries[0].name, "guard");
+	assert_false(cfg.entries[0].runtime);
+	assert_string_equal(cfg.entries[1].name, "rt");
+	assert_true(cfg.entries[1].runtime);
+	assert_int_equal(cfg.entries[1].target, direct.target);
+	assert_string_equal(cfg.entries[1].params[0], direct.params[0]);
+	bpfd_free_config(&cfg);
+
+	/* A config file that takes a runtime entry's name: both refused, as two files are. */
+	snprintf(text, sizeof(text), "[policy]\nname = rt\nobject = %s\n", object);
+	write_conf("conf/other.conf", text);
+	assert_int_equal(bpfd_read_config(conf_dir, run_dir, &cfg), 0);
+	assert_int_equal(cfg.nr_entries, 1);
+	assert_int_equal(cfg.nr_errors, 2);
+	assert_non_null(strstr(cfg.errors[0], "other.conf: name: 'rt' is also the name of"));
+	assert_non_null(strstr(cfg.errors[1], "run/rt.conf: name: 'rt' is also the name of"));
+	bpfd_free_config(&cfg);
+
+	/* No runtime directory yet (the daemon makes it): the config alone, both files. */
+	assert_int_equal(bpfd_read_config(conf_dir, "/nonexistent", &cfg), 0);
+	assert_int_equal(cfg.nr_entries, 2);
+	bpfd_free_config(&cfg);
+	free(kept);
+	json_object_put(req);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_entry),
-		cmocka_unit_test(test_target_and_name),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_full_entry),	   cmocka_unit_test(test_target_and_name),
+		cmocka_unit_test(test_refusals),	   cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_full_request),	   cmocka_unit_test(test_request_refusals),
+		cmocka_unit_test(test_kept_and_read_back),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -82,5 +82,48 @@ echo "  a stream with one byte flipped: $("$CLIENT" "$EDU_B" mig-set RESUMING mi
 echo "  kernel: $(dmesg | grep -o 'migration stream refused: .*' | tail -n1)"
 
 rm -f /sys/fs/bpf/demo-trace /sys/fs/bpf/demo-trap /sys/fs/bpf/demo-mig
+
+say "vfio-bpfd: a config directory's policy, attached when its device binds"
+# The metrics listen on 127.0.0.1; the test VM's init leaves lo down.
+ip link set lo up
+conf=$SCRATCH/policies.d sock=$SCRATCH/control.sock
+mkdir -p "$conf"
+cat >"$conf/guard.conf" <<EOF
+[policy]
+object = $POLICIES/cfg_guard.bpf.o
+target = $EDU0
+[parameters]
+vendor_id = 0x1111
+EOF
+unbind "$EDU0"
+"$BUILD/tools/vfio-bpfd" --config-dir "$conf" --state-dir "$SCRATCH/state" --control "$sock" \
+	>"$SCRATCH/bpfd.log" 2>&1 &
+daemon=$!
+# Its first reconcile registers guard, pending until the bind.
+eventually 30 grep -q '^guard ' /sys/bus/pci/drivers/vfio-pci-bpf/policies ||
+	{ echo "  vfio-bpfd did not register guard:"; cat "$SCRATCH/bpfd.log"; }
+echo "  guard.conf: cfg_guard for $EDU0, not bound yet"
+echo "  the driver's policies: $(grep '^guard ' /sys/bus/pci/drivers/vfio-pci-bpf/policies)"
+bind "$EDU0" vfio-pci-bpf
+echo "  bound: chain '$(policies_of "$EDU0")', vendor ID the VMM reads: $(op "$EDU0" cfg-read 0 2)"
+echo "  vfio-bpfctl policies (OWNER as the daemon says):"
+"$CTL" --control "$sock" policies | awk '{ print $2, $3, $6 }' | column -t | sed 's/^/    /'
+echo "  a runtime attach through the control socket (vfio-bpfctl attach, the daemon running):"
+"$CTL" --control "$sock" attach "$POLICIES/trace.bpf.o" --target "$EDU1" --name trace_edu1 |
+	sed 's/^/    /'
+echo "    $EDU1 chain: '$(policies_of "$EDU1")'; owners: $(echo '{"command": "policies"}' |
+	socat - "UNIX-CONNECT:$sock" | python3 -c 'import json, sys
+print(", ".join("%s=%s" % (p["name"], p["owner"]) for p in json.load(sys.stdin)["policies"]))')"
+"$CTL" --control "$sock" detach trace_edu1 | sed 's/^/    /'
+echo "    $EDU1 chain: '$(policies_of "$EDU1")'"
+"$CLIENT" "$EDU0" repeat 20 cfg-read 0 2 >/dev/null
+metrics=$(curl -s http://127.0.0.1:9477/metrics)
+echo "  a metrics scrape (GET http://127.0.0.1:9477/metrics), one of its $(grep -c '^vfio' <<<"$metrics") series:"
+grep "^vfio_pci_bpf_hook_verdicts_total{device=\"$EDU0\".*hook=\"config_read\",verdict=\"pass\"}" \
+	<<<"$metrics" | sed 's/^/    /'
+kill "$daemon"
+wait "$daemon"
+echo "  vfio-bpfd stopped; its policy stays: $EDU0 chain '$(policies_of "$EDU0")'"
+rm -rf /sys/fs/bpf/vfio-pci-bpf
 say "Done: policies detached, devices still bound to vfio-pci-bpf"
 finish

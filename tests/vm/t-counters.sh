@@ -18,7 +18,7 @@ check "bpftool struct_ops list names the module's type" sh -c \
 # vfio-bpfctl reads the same maps through the module's BTF.
 "$CTL" policies >"$SCRATCH/policies"
 check "vfio-bpfctl policies lists trace with every hook it implements" grep -qE \
-	"^[0-9]+ +trace +- +0000:0000 +0 +attach=[0-9]+,open=[0-9]+,close=[0-9]+,ioctl=[0-9]+,config_read=[0-9]+,config_write=[0-9]+,bar_read=[0-9]+,bar_write=[0-9]+$" \
+	"^[0-9]+ +trace +- +0000:0000 +0 +- +attach=[0-9]+,open=[0-9]+,close=[0-9]+,ioctl=[0-9]+,config_read=[0-9]+,config_write=[0-9]+,bar_read=[0-9]+,bar_write=[0-9]+$" \
 	"$SCRATCH/policies"
 
 # delta BDF COUNTER COMMAND...: how much COUNTER grows while COMMAND runs.

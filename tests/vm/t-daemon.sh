@@ -124,18 +124,134 @@ check_eq "root may reload" True "$(ask '{"command": "reload"}' | field 'd["ok"]'
 check "...and it reconciles" eventually 30 reconciled_since "$n"
 check_eq "a request that is no command is refused" "False" \
 	"$(ask 'not json' | field 'd["ok"]')"
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"{\"command\": \"counters\"}")' "$CONTROL"
+check_eq "a client that leaves before the answer does not end the daemon" True \
+	"$(ask '{"command": "status"}' | field 'd["ok"]')"
+
+# --- runtime entries: attached and detached through the control socket -----------
+# attach_req NAME OBJECT TARGET [MORE-MEMBERS]: an attach request.
+attach_req() {
+	printf '{"command": "attach", "name": "%s", "object": "%s", "target": "%s"%s}' \
+		"$1" "$2" "$3" "${4:-}"
+}
+answer() { field 'd["ok"], d.get("error", "")' | sed 's/ $//'; }
+owners() {
+	ask '{"command": "policies"}' |
+		field '" ".join(sorted(p["name"] + ":" + str(p["owner"]) for p in d["policies"]))'
+}
+# everything: what the daemon and the kernel hold, to see that a refusal changed nothing.
+everything() { ls "$PINS" "$STATE"; sort "$DRIVER_POLICIES"; }
+n=$(reconciles)
+check_eq "root attaches a runtime entry" "True rt1 target=$EDU0" \
+	"$(ask "$(attach_req rt1 "$POLICIES/trace.bpf.o" "$EDU0")" | field 'd["ok"], d["attach"]["name"], d["attach"]["match"]')"
+check_eq "...on its device" "guard rt1" "$(policies_of "$EDU0")"
+check "...pinned and recorded as the daemon's" test -e "$PINS/rt1" -a -e "$STATE/rt1" -a -e "$STATE/rt1.conf"
+check "...and the daemon reconciles after it" eventually 30 reconciled_since "$n"
+check_eq "policies: rt1 is runtime, the others config" \
+	"guard:config rt1:runtime trap1:config" "$(owners)"
+check_eq "status lists the runtime entries" "['rt1'] 3" \
+	"$(ask '{"command": "status"}' | field 'd["status"]["runtime_entries"], d["status"]["entries"]')"
+before=$(everything)
+check_eq "an unprivileged user may not attach" "False attach: permission denied (uid 65534 is not root)" \
+	"$(ask 65534 "$(attach_req rt2 "$POLICIES/trace.bpf.o" "$EDU0")" | answer)"
+check_eq "...nor detach" "False detach: permission denied (uid 65534 is not root)" \
+	"$(ask 65534 '{"command": "detach", "name": "rt1"}' | answer)"
+check_eq "...and nothing changed" "$before" "$(everything)"
+# refused WHAT WANT REQUEST: the daemon's error matches WANT (a grep -E pattern), nothing changes.
+refused() {
+	local got
+	got=$(ask "$3" | answer)
+	check "attach refused: $1" grep -qE "^False $2" <<<"$got"
+	check_eq "...and nothing changed" "$before" "$(everything)"
+}
+refused "missing object" "attach: object: /nowhere/x.bpf.o: No such file or directory" \
+	"$(attach_req bad1 /nowhere/x.bpf.o "$EDU0")"
+refused "unknown key" "attach: colour: unknown key in \[policy\]" \
+	"$(attach_req bad2 "$POLICIES/trace.bpf.o" "$EDU0" ', "colour": "red"')"
+refused "bad address" "attach: target: '0000:zz:00.0' is no PCI address" \
+	"$(attach_req bad3 "$POLICIES/trace.bpf.o" 0000:zz:00.0)"
+refused "verifier failure" "attach: runtime entry bad4: object: cannot load bad4: .*infinite loop detected" \
+	"$(attach_req bad4 "$TEST_POLICIES/bad_loop.bpf.o" "$EDU0")"
+refused "bad parameter" "attach: runtime entry bad5: parameters: cannot load bad5: parameter 'nosuch'" \
+	"$(attach_req bad5 "$POLICIES/bar_trap.bpf.o" "$EDU0" ', "parameters": {"nosuch": 1}')"
+refused "the name of a config entry" "attach: name: 'guard' is the name of $CONF/guard.conf's entry" \
+	"$(attach_req guard "$POLICIES/trace.bpf.o" "$EDU0")"
+refused "the name of a runtime entry" "attach: name: 'rt1' is a runtime entry already" \
+	"$(attach_req rt1 "$POLICIES/trace.bpf.o" "$EDU1")"
+refused "no name" "attach: name: missing" \
+	"{\"command\": \"attach\", \"object\": \"$POLICIES/trace.bpf.o\"}"
+check_eq "detach of a config entry is refused" \
+	"False detach: 'guard' is an entry of the config: remove its file instead" \
+	"$(ask '{"command": "detach", "name": "guard"}' | answer)"
+check_eq "detach of no entry is refused" "False detach: 'nosuch' is no runtime entry of vfio-bpfd" \
+	"$(ask '{"command": "detach", "name": "nosuch"}' | answer)"
+check_eq "...and nothing changed" "$before" "$(everything)"
+rt1=$(link_id rt1)
+after_change kill -HUP "$daemon"
+check_eq "a reload keeps the runtime entry, the same link" "$rt1 guard rt1" \
+	"$(link_id rt1) $(policies_of "$EDU0")"
 
 # --- restart: nothing detached or re-attached -----------------------------------
-ids="$(link_id guard) $(link_id trap1)"
+ids="$(link_id guard) $(link_id trap1) $(link_id rt1)"
 attaches="$(counter "$EDU0" attaches) $(counter "$EDU1" attaches)"
 stop_daemon
 check_eq "stopping the daemon leaves its policies attached" "guard trap1" "$(policies_of "$EDU1")"
-start_daemon
-wait_ready 2
-check_eq "after a restart the links are the same ones" "$ids" "$(link_id guard) $(link_id trap1)"
+after_change start_daemon
+check_eq "after a restart the links are the same ones (the runtime entry's too)" "$ids" \
+	"$(link_id guard) $(link_id trap1) $(link_id rt1)"
 check_eq "...and no device saw an attach" "$attaches" \
 	"$(counter "$EDU0" attaches) $(counter "$EDU1" attaches)"
-check "...the daemon found both unchanged" logged "0 attached, 0 swapped, 0 replaced, 2 unchanged"
+check "...the daemon found all three unchanged" sh -c "grep 'reconciled:' '$SCRATCH/bpfd.log' |
+	tail -n1 | grep -q '0 attached, 0 swapped, 0 replaced, 3 unchanged'"
+check_eq "root detaches the runtime entry" "True rt1" \
+	"$(ask '{"command": "detach", "name": "rt1"}' | field 'd["ok"], d["detach"]["name"]')"
+check_eq "...from its device, its pin and records gone" "guard 0 0" \
+	"$(policies_of "$EDU0") $(ls "$PINS" | grep -c rt1) $(ls "$STATE" | grep -c rt1)"
+
+# --- vfio-bpfctl: through the daemon when it answers, alone with --no-daemon --------
+ctl() { "$CTL" --control "$CONTROL" "$@"; }
+check "vfio-bpfctl attach goes through the daemon" ctl attach "$POLICIES/trace.bpf.o" \
+	--target "$EDU1" --name ctl1
+check_eq "...which owns it as a runtime entry" "ctl1:runtime" "$(owners | tr ' ' '\n' | grep '^ctl1:')"
+check "...pinned and kept by the daemon" test -e "$PINS/ctl1" -a -e "$STATE/ctl1.conf"
+check "vfio-bpfctl policies says so" sh -c "'$CTL' --control '$CONTROL' policies |
+	grep -qE '^[0-9]+ +ctl1 +$EDU1 .* runtime +attach='"
+check "...and guard is the config's" sh -c "'$CTL' --control '$CONTROL' policies |
+	grep -qE '^[0-9]+ +guard +- .* config +'"
+# said COMMAND...: its exit status and what it printed, on one line.
+said() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$rc $out"
+}
+check_eq "vfio-bpfctl attach as nobody: the daemon's refusal, status 1" \
+	"1 vfio-bpfctl: vfio-bpfd refused the attach: attach: permission denied (uid 65534 is not root)" \
+	"$(said setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" --control "$CONTROL" \
+		attach "$POLICIES/trace.bpf.o" --target "$EDU1" --name ctl2)"
+check "vfio-bpfctl detach NAME goes through the daemon" ctl detach ctl1
+check_eq "...and it is gone" "guard trap1 0 0" \
+	"$(policies_of "$EDU1") $(ls "$PINS" | grep -c ctl1) $(ls "$STATE" | grep -c ctl1)"
+check_eq "vfio-bpfctl detach of a config entry's pin asks the daemon, which refuses" \
+	"1 vfio-bpfctl: vfio-bpfd refused the detach: detach: 'guard' is an entry of the config: remove its file instead" \
+	"$(said ctl detach "$PINS/guard")"
+check "...and the pin stays" test -e "$PINS/guard"
+# Its own process (not a function's subshell), and SIGTERM: a background job ignores SIGINT.
+"$CTL" --control "$CONTROL" --no-daemon attach "$POLICIES/trace.bpf.o" --target "$EDU1" \
+	--name alone >"$SCRATCH/alone" 2>&1 &
+alone=$!
+check "--no-daemon attaches alone, in the foreground" wait_for_line "$SCRATCH/alone" "attached; interrupt"
+check_eq "...on the device, not the daemon's" "guard trap1 alone alone:None" \
+	"$(policies_of "$EDU1") $(owners | tr ' ' '\n' | grep '^alone')"
+kill "$alone"
+wait "$alone"
+check_eq "...and it ends with the command" "guard trap1" "$(policies_of "$EDU1")"
+check_eq "vfio-bpfctl detach NAME with no daemon says what to do" \
+	"1 vfio-bpfctl: detach x: no vfio-bpfd answers on /nowhere.sock; detach a pin by its path" \
+	"$(said "$CTL" --control /nowhere.sock detach x)"
 
 # --- a device that unbinds and comes back --------------------------------------------
 # The kernel detaches a target policy's link when its device unbinds; the
@@ -150,8 +266,9 @@ ids="$(link_id guard) $(link_id trap1)"
 
 # --- reload: a new parameter is a hot swap under a reading client ------------------
 start_loop reads "$EDU0" cfg-read 0 2
+r=$(readies)
 after_change sed -i 's/^vendor_id = 0x1111/vendor_id = 0x2222/' "$CONF/guard.conf"
-check "the edited file is noticed and reloaded (RELOADING=1, READY=1)" wait_ready 3
+check "the edited file is noticed and reloaded (RELOADING=1, READY=1)" wait_ready $((r + 1))
 check "...RELOADING=1 came first" grep -q '^RELOADING=1$' "$SCRATCH/notify"
 stop_loop reads
 summary=$(tail -n1 "$SCRATCH/reads")

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio-bpfctl: attach, swap and detach vfio-pci-bpf policies without a
- * daemon, and read a device's counters from sysfs.
+ * vfio-bpfctl: attach, swap and detach vfio-pci-bpf policies, through
+ * vfio-bpfd when it runs (daemon.h) or alone with libbpf, and read the
+ * devices' counters from sysfs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,8 +15,10 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 #include <linux/magic.h>
 
+#include "daemon.h"
 #include "params.h"
 #include "policy.h"
 #include "registry.h"
@@ -34,9 +37,10 @@ static void on_signal(int sig)
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: vfio-bpfctl attach OBJECT [POLICY-OPTIONS] [--pin PATH] [--events]\n"
+		"usage: vfio-bpfctl [--no-daemon | --control SOCKET] VERB ...\n"
+		"       vfio-bpfctl attach OBJECT [POLICY-OPTIONS] [--pin PATH] [--events]\n"
 		"       vfio-bpfctl swap PIN OBJECT [POLICY-OPTIONS]\n"
-		"       vfio-bpfctl detach PIN\n"
+		"       vfio-bpfctl detach NAME|PIN\n"
 		"       vfio-bpfctl stats [BDF] [--json]\n"
 		"       vfio-bpfctl devices [--json]\n"
 		"       vfio-bpfctl top [--interval SECONDS] [--count N]\n"
@@ -47,7 +51,10 @@ static int usage(void)
 		"C[/M]\n"
 		"                --priority N --name NAME\n"
 		"                --set NAME=VALUE[,VALUE...] (repeatable)\n"
-		"Without --pin, attach stays in the foreground until interrupted.\n"
+		"When vfio-bpfd answers on SOCKET (" VPB_DAEMON_SOCKET "),\n"
+		"attach (without --pin or --events) and detach go through it and it owns the\n"
+		"entry; otherwise, or with --no-daemon, vfio-bpfctl works alone: attach\n"
+		"without --pin stays in the foreground until interrupted.\n"
 		"Exit status: 0 success, 1 the operation failed, 2 bad usage.\n");
 	return 2;
 }
@@ -242,6 +249,13 @@ static int cmd_attach(int argc, char **argv)
 
 	if (parse_policy_args(argc, argv, &o, &pin, &events))
 		return usage();
+	/* A pin of one's own, or an event stream, is vfio-bpfctl's alone. */
+	ret = pin || events ? -1 : vpb_daemon_attach(&o);
+	if (ret >= 0) {
+		if (!ret && o.has_target)
+			say_if_pending(o.target);
+		return ret;
+	}
 	if (vpb_policy_load(&o, &p, err, sizeof(err)) || vpb_policy_attach(&p, err, sizeof(err))) {
 		fprintf(stderr, "vfio-bpfctl: %s\n", err);
 		vpb_policy_close(&p);
@@ -282,9 +296,21 @@ static int cmd_swap(int argc, char **argv)
 static int cmd_detach(int argc, char **argv)
 {
 	struct statfs fs;
+	int ret;
 
 	if (argc != 2)
 		return usage();
+	/* An entry of the daemon's goes through it: otherwise it would attach it again. */
+	ret = vpb_daemon_detach(argv[1]);
+	if (ret >= 0)
+		return ret;
+	if (!strchr(argv[1], '/')) {
+		fprintf(stderr,
+			"vfio-bpfctl: detach %s: no vfio-bpfd answers on %s%s; detach a pin by its "
+			"path\n",
+			argv[1], vpb_daemon_socket, vpb_no_daemon ? " (--no-daemon)" : "");
+		return 1;
+	}
 	/* Only ever remove a pin, never some other file. */
 	if (statfs(argv[1], &fs) || fs.f_type != BPF_FS_MAGIC) {
 		fprintf(stderr, "vfio-bpfctl: %s is not a pinned link in bpffs\n", argv[1]);
@@ -297,19 +323,21 @@ static int cmd_detach(int argc, char **argv)
 	return 0;
 }
 
-static int print_registered(const struct vpb_registered *r, void *ctx)
+static int print_registered(const struct vpb_registered *r, void *owners)
 {
-	char target[24] = "-", ids[16];
+	char target[24] = "-", ids[16], name[VFIO_PCI_BPF_NAME_LEN + 1];
+	struct json_object *owner = NULL;
 	int hook, n = 0;
 
-	(void)ctx;
+	snprintf(name, sizeof(name), "%.*s", (int)sizeof(r->ops.name), r->ops.name);
+	json_object_object_get_ex(owners, name, &owner);
 	if (r->ops.target)
 		vpb_format_bdf(r->ops.target, target, sizeof(target));
 	else if (r->ops.vfs_of)
 		vpb_format_bdf(r->ops.vfs_of, stpcpy(target, "vfs:"), sizeof(target) - 4);
 	snprintf(ids, sizeof(ids), "%04x:%04x", r->ops.vendor, r->ops.device);
-	printf("%-6u %-20.*s %-13s %-10s %-5d", r->map_id, (int)sizeof(r->ops.name), r->ops.name,
-	       target, ids, r->ops.priority);
+	printf("%-6u %-20s %-13s %-10s %-5d %-7s", r->map_id, name, target, ids, r->ops.priority,
+	       owner ? json_object_get_string(owner) : "-");
 	for (hook = 0; hook < VFIO_PCI_BPF_NR_HOOKS; hook++)
 		if (r->prog_id[hook])
 			printf("%s%s=%u", n++ ? "," : " ", hook_names[hook], r->prog_id[hook]);
@@ -317,17 +345,23 @@ static int print_registered(const struct vpb_registered *r, void *ctx)
 	return 0;
 }
 
-/* Every registered policy, read through the module's BTF with any bpftool. */
+/*
+ * Every registered policy, read through the module's BTF with any bpftool;
+ * its OWNER is the daemon's word (a runtime or config entry of vfio-bpfd).
+ */
 static int cmd_policies(int argc, char **argv)
 {
+	struct json_object *owners;
 	int ret;
 
 	(void)argv;
 	if (argc != 1)
 		return usage();
-	printf("%-6s %-20s %-13s %-10s %-5s %s\n", "MAP", "NAME", "TARGET", "IDS", "PRIO",
-	       "HOOKS (prog id)");
-	ret = vpb_for_each_registered(print_registered, NULL);
+	owners = vpb_daemon_owners();
+	printf("%-6s %-20s %-13s %-10s %-5s %-7s %s\n", "MAP", "NAME", "TARGET", "IDS", "PRIO",
+	       "OWNER", "HOOKS (prog id)");
+	ret = vpb_for_each_registered(print_registered, owners);
+	json_object_put(owners);
 	if (ret < 0) {
 		fprintf(stderr, "vfio-bpfctl: cannot list struct_ops maps: %s\n", strerror(-ret));
 		return 1;
@@ -350,18 +384,27 @@ static const struct {
 } commands[] = {
 	{ "attach", cmd_attach,
 	  "vfio-bpfctl attach OBJECT [POLICY-OPTIONS] [--pin PATH] [--events]\n"
-	  "Registers the policy in OBJECT; with --pin its link is pinned and the command\n"
-	  "returns, without it the command holds the policy until interrupted (--events\n"
-	  "prints the events it streams).\n" POLICY_OPTIONS_HELP },
+	  "Registers the policy in OBJECT.  When vfio-bpfd runs (and neither --pin nor\n"
+	  "--events is given), through the daemon: a runtime entry named --name (default:\n"
+	  "OBJECT's file name up to its first dot) that it keeps through reloads and\n"
+	  "restarts, and the command returns.  Otherwise (or with --no-daemon) alone: with\n"
+	  "--pin its link is pinned and the command returns, without it the command holds\n"
+	  "the policy until interrupted (--events prints the events it streams).\n"
+	  "" POLICY_OPTIONS_HELP },
 	{ "swap", cmd_swap,
 	  "vfio-bpfctl swap PIN OBJECT [POLICY-OPTIONS]\n"
 	  "Replaces the policy behind the pinned link on every device at once; the new one\n"
 	  "keeps target, vendor, device and vfs-of.\n" POLICY_OPTIONS_HELP },
-	{ "detach", cmd_detach, "vfio-bpfctl detach PIN\nRemoves a pinned policy.\n" },
+	{ "detach", cmd_detach,
+	  "vfio-bpfctl detach NAME|PIN\n"
+	  "NAME: vfio-bpfd detaches its runtime entry NAME.  PIN: a pin in the daemon's pin\n"
+	  "folder is its entry, detached through it; any other pin is removed.\n" },
 	{ "stats", vpb_cmd_stats,
 	  "vfio-bpfctl stats [BDF] [--json]\nOne device's sysfs counters, or every device's.\n" },
 	{ "policies", cmd_policies,
-	  "vfio-bpfctl policies\nEvery registered policy: map, name, match, priority, hooks.\n" },
+	  "vfio-bpfctl policies\n"
+	  "Every registered policy: map, name, match, priority, owner (vfio-bpfd's\n"
+	  "runtime or config entry, as the daemon says; '-' without one), hooks.\n" },
 	{ "devices", vpb_cmd_devices,
 	  "vfio-bpfctl devices [--json]\n"
 	  "Every vfio-pci-bpf device with its IDs, role and chain, and pending policies.\n" },
@@ -374,10 +417,29 @@ static const struct {
 	  "Per-device rates of ioctls, config and trapped BAR accesses, refreshed in place.\n" },
 };
 
+/* --no-daemon and --control SOCKET, wherever they stand: removed from @argv. */
+static int take_daemon_options(int argc, char **argv)
+{
+	int out = 1;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-daemon")) {
+			vpb_no_daemon = true;
+		} else if (!strcmp(argv[i], "--control") && i + 1 < argc) {
+			vpb_daemon_socket = argv[++i];
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
 
+	argc = take_daemon_options(argc, argv);
 	if (argc < 2)
 		return usage();
 	if (!strcmp(argv[1], "--version")) {

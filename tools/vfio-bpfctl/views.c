@@ -14,13 +14,6 @@
 #include "vfio_pci_bpf.h"
 #include "views.h"
 
-static const char *field(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
-}
-
 /* Registered policies whose target is not bound: the driver lists them pending. */
 static struct json_object *pending_policies(void)
 {
@@ -29,11 +22,13 @@ static struct json_object *pending_policies(void)
 	for (size_t i = 0; i < json_object_array_length(all); i++) {
 		struct json_object *p = json_object_array_get_idx(all, i), *q;
 
-		if (strcmp(field(p, "state"), "pending"))
+		if (strcmp(vpb_json_field(p, "state"), "pending"))
 			continue;
 		q = json_object_new_object();
-		json_object_object_add(q, "name", json_object_new_string(field(p, "name")));
-		json_object_object_add(q, "target", json_object_new_string(field(p, "match")));
+		json_object_object_add(q, "name",
+				       json_object_new_string(vpb_json_field(p, "name")));
+		json_object_object_add(q, "target",
+				       json_object_new_string(vpb_json_field(p, "match")));
 		json_object_array_add(arr, q);
 	}
 	json_object_put(all);
@@ -84,16 +79,17 @@ int vpb_cmd_devices(int argc, char **argv)
 		struct json_object *d = json_object_array_get_idx(devs, i);
 		char role[48] = "function";
 
-		if (*field(d, "pf"))
-			snprintf(role, sizeof(role), "VF %s of %s", field(d, "vf_index"),
-				 field(d, "pf"));
-		printf("%-14s %-10s %-24s %s\n", field(d, "device"), field(d, "ids"), role,
-		       field(d, "policies"));
+		if (*vpb_json_field(d, "pf"))
+			snprintf(role, sizeof(role), "VF %s of %s", vpb_json_field(d, "vf_index"),
+				 vpb_json_field(d, "pf"));
+		printf("%-14s %-10s %-24s %s\n", vpb_json_field(d, "device"),
+		       vpb_json_field(d, "ids"), role, vpb_json_field(d, "policies"));
 	}
 	for (size_t i = 0; i < json_object_array_length(pending); i++) {
 		struct json_object *p = json_object_array_get_idx(pending, i);
 
-		printf("pending: %s waits for %s to bind\n", field(p, "name"), field(p, "target"));
+		printf("pending: %s waits for %s to bind\n", vpb_json_field(p, "name"),
+		       vpb_json_field(p, "target"));
 	}
 	json_object_put(devs);
 	json_object_put(pending);
@@ -160,7 +156,8 @@ static uint64_t counter_of(struct json_object *devs, const char *bdf, const char
 	for (size_t i = 0; devs && i < json_object_array_length(devs); i++) {
 		struct json_object *d = json_object_array_get_idx(devs, i), *v;
 
-		if (!strcmp(field(d, "device"), bdf) && json_object_object_get_ex(d, key, &v))
+		if (!strcmp(vpb_json_field(d, "device"), bdf) &&
+		    json_object_object_get_ex(d, key, &v))
 			return json_object_get_uint64(v);
 	}
 	return 0;
@@ -196,9 +193,9 @@ int vpb_cmd_top(int argc, char **argv)
 		printf("\n");
 		for (size_t i = 0; i < json_object_array_length(cur); i++) {
 			struct json_object *d = json_object_array_get_idx(cur, i);
-			const char *bdf = field(d, "device");
+			const char *bdf = vpb_json_field(d, "device");
 
-			printf("%-14s %-22.22s", bdf, field(d, "policies"));
+			printf("%-14s %-22.22s", bdf, vpb_json_field(d, "policies"));
 			for (size_t c = 0; c < NR_TOP; c++) {
 				uint64_t now = counter_of(cur, bdf, top_columns[c][0]);
 				uint64_t then = counter_of(prev, bdf, top_columns[c][0]);

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 
 struct parse_ctx {
 	FILE *f;
-	int line; /* of what inih handles now: our reader counts */
+	int line;      /* of what inih handles now: our reader counts */
+	bool numbered; /* a file's errors name the line; a request's have none */
 	struct bpfd_entry *e;
 	char *err;
 	size_t errlen;
@@ -33,19 +35,29 @@ static char *count_lines(char *str, int num, void *stream)
 	return line;
 }
 
-/* Keeps the first error only: inih goes on after a refused key. */
-static int refuse(struct parse_ctx *c, const char *key, const char *fmt, const char *value)
+/* "FILE:LINE: KEY: why" (or "FILE: KEY: why" without a line); the first error only. */
+__attribute__((format(printf, 4, 5))) static int fail_at(struct parse_ctx *c, int line,
+							 const char *key, const char *fmt, ...)
 {
+	va_list ap;
 	size_t n;
 
 	if (c->failed)
 		return 0;
 	c->failed = true;
-	n = snprintf(c->err, c->errlen, "%s:%d: %s: ", c->e->file, c->line, key);
+	if (c->numbered && line > 0)
+		n = snprintf(c->err, c->errlen, "%s:%d: %s: ", c->e->file, line, key);
+	else
+		n = snprintf(c->err, c->errlen, "%s: %s: ", c->e->file, key);
+	va_start(ap, fmt);
 	if (n < c->errlen)
-		snprintf(c->err + n, c->errlen - n, fmt, value);
+		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
+	va_end(ap);
 	return 0;
 }
+
+/* A key's refusal: inih goes on after it, but only the first error is kept. */
+#define refuse(c, key, ...) fail_at(c, (c)->line, key, __VA_ARGS__)
 
 static bool name_ok(const char *name)
 {
@@ -89,7 +101,7 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 
 	if (!strcmp(key, "object")) {
 		if (strlen(value) >= sizeof(e->object))
-			return refuse(c, key, "path too long", NULL);
+			return refuse(c, key, "path too long");
 		strcpy(e->object, value);
 		e->object_line = c->line;
 	} else if (!strcmp(key, "name")) {
@@ -125,7 +137,7 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 			return refuse(c, key, "'%s': yes or no expected", value);
 		e->has_migration = true;
 	} else {
-		return refuse(c, key, "unknown key in [policy]%s", "");
+		return refuse(c, key, "unknown key in [policy]");
 	}
 	return 1;
 }
@@ -140,12 +152,38 @@ static int on_key(void *user, const char *section, const char *key, const char *
 	if (strcmp(section, "parameters"))
 		return refuse(c, key, "unknown section [%s]", section);
 	if (e->nr_params >= VPB_MAX_PARAMS)
-		return refuse(c, key, "more than %s parameters", "16");
+		return refuse(c, key, "more than %d parameters", VPB_MAX_PARAMS);
 	if ((size_t)snprintf(e->params[e->nr_params], BPFD_VALUE_LEN, "%s=%s", key, value) >=
 	    BPFD_VALUE_LEN)
-		return refuse(c, key, "value too long", NULL);
+		return refuse(c, key, "value too long");
 	e->param_lines[e->nr_params++] = c->line;
 	return 1;
+}
+
+/* Reads @c->f into @c->e, whose file is set. */
+static int parse(struct parse_ctx *c)
+{
+	int ret = ini_parse_stream(count_lines, c, on_key, c);
+
+	/* inih's own refusal: a line that is no "key = value" or [section]. */
+	if (ret > 0 && !c->failed)
+		snprintf(c->err, c->errlen, "%s:%d: syntax error (want [section] or key = value)",
+			 c->e->file, ret);
+	return ret || c->failed ? -1 : 0;
+}
+
+/* What no single key tells: an object that can be read, a target alone. */
+static int check(struct parse_ctx *c)
+{
+	struct bpfd_entry *e = c->e;
+
+	if (!e->object[0])
+		fail_at(c, 0, "object", "missing in [policy]");
+	else if (access(e->object, R_OK))
+		fail_at(c, e->object_line, "object", "%s: %s", e->object, strerror(errno));
+	else if (e->has_target && (e->has_vendor || e->has_device || e->has_vfs_of || e->has_class))
+		fail_at(c, 0, "target", "a target excludes vendor, device, vfs_of and class");
+	return c->failed ? -1 : 0;
 }
 
 /* The default name: the file's, without .conf. */
@@ -159,7 +197,7 @@ static void default_name(struct bpfd_entry *e, const char *path)
 
 int bpfd_parse_file(const char *path, struct bpfd_entry *entry, char *err, size_t errlen)
 {
-	struct parse_ctx c = { .e = entry, .err = err, .errlen = errlen };
+	struct parse_ctx c = { .e = entry, .err = err, .errlen = errlen, .numbered = true };
 	int ret;
 
 	memset(entry, 0, sizeof(*entry));
@@ -169,42 +207,40 @@ int bpfd_parse_file(const char *path, struct bpfd_entry *entry, char *err, size_
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	ret = ini_parse_stream(count_lines, &c, on_key, &c);
+	ret = parse(&c);
 	fclose(c.f);
-	if (ret > 0 && !c.failed) {
-		/* inih's own refusal: a line that is no "key = value" or [section]. */
-		snprintf(err, errlen, "%s:%d: syntax error (want [section] or key = value)", path,
-			 ret);
-		return -1;
-	}
-	if (c.failed)
-		return -1;
+	if (ret)
+		return ret;
 	if (!entry->name[0])
 		default_name(entry, path);
-	if (!name_ok(entry->name)) {
-		snprintf(err, errlen, "%s: name: '%s' (from the file name) is no policy name", path,
-			 entry->name);
-		return -1;
-	}
-	if (!entry->object[0]) {
-		snprintf(err, errlen, "%s: object: missing in [policy]", path);
-		return -1;
-	}
-	if (access(entry->object, R_OK)) {
-		snprintf(err, errlen, "%s:%d: object: %s: %s", path, entry->object_line,
-			 entry->object, strerror(errno));
-		return -1;
-	}
-	if (entry->has_target &&
-	    (entry->has_vendor || entry->has_device || entry->has_vfs_of || entry->has_class)) {
-		snprintf(err, errlen,
-			 "%s: target: a target excludes vendor, device, vfs_of and class", path);
-		return -1;
-	}
-	return 0;
+	if (!name_ok(entry->name))
+		return fail_at(&c, 0, "name", "'%s' (from the file name) is no policy name",
+			       entry->name),
+		       -1;
+	return check(&c);
 }
 
-static int is_conf(const struct dirent *d)
+int bpfd_parse_text(const char *text, const char *label, struct bpfd_entry *entry, char *err,
+		    size_t errlen)
+{
+	struct parse_ctx c = { .e = entry, .err = err, .errlen = errlen };
+	int ret;
+
+	memset(entry, 0, sizeof(*entry));
+	snprintf(entry->file, sizeof(entry->file), "%s", label);
+	c.f = fmemopen((void *)text, strlen(text), "r");
+	if (!c.f) {
+		snprintf(err, errlen, "%s: %s", label, strerror(errno));
+		return -1;
+	}
+	ret = parse(&c);
+	fclose(c.f);
+	if (!ret && !entry->name[0])
+		fail_at(&c, 0, "name", "missing: an entry made by a request needs one");
+	return ret || c.failed ? -1 : check(&c);
+}
+
+int bpfd_is_conf(const struct dirent *d)
 {
 	size_t len = strlen(d->d_name);
 
@@ -251,34 +287,53 @@ static void refuse_namesakes(struct bpfd_config *cfg, struct bpfd_entry *parsed,
 	}
 }
 
-int bpfd_read_config(const char *dir, struct bpfd_config *cfg)
+/* Parses every *.conf of @dir in name order, adding to @parsed; -errno when unreadable. */
+static int read_dir(const char *dir, bool runtime, struct bpfd_config *cfg,
+		    struct bpfd_entry **parsed, int *nr_parsed)
 {
 	char path[BPFD_PATH_LEN], err[3 * BPFD_PATH_LEN];
-	struct bpfd_entry *parsed;
 	struct dirent **names;
-	int n, nr_parsed = 0;
+	struct bpfd_entry *more;
+	int n = scandir(dir, &names, bpfd_is_conf, alphasort);
 
-	memset(cfg, 0, sizeof(*cfg));
-	n = scandir(dir, &names, is_conf, alphasort);
 	if (n < 0)
 		return -errno;
-	parsed = calloc(n ? n : 1, sizeof(*parsed));
-	cfg->entries = calloc(n ? n : 1, sizeof(*cfg->entries));
+	more = realloc(*parsed, (*nr_parsed + n + 1) * sizeof(*more));
 	for (int i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
 		free(names[i]);
-		if (!parsed || !cfg->entries)
+		if (!more)
 			continue;
-		if (bpfd_parse_file(path, &parsed[nr_parsed], err, sizeof(err)))
+		if (bpfd_parse_file(path, &more[*nr_parsed], err, sizeof(err)))
 			add_error(cfg, err);
 		else
-			nr_parsed++;
+			more[(*nr_parsed)++].runtime = runtime;
 	}
 	free(names);
-	if (parsed && cfg->entries)
+	if (!more)
+		return -ENOMEM;
+	*parsed = more;
+	return 0;
+}
+
+int bpfd_read_config(const char *dir, const char *runtime_dir, struct bpfd_config *cfg)
+{
+	struct bpfd_entry *parsed = NULL;
+	int ret, nr_parsed = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	ret = read_dir(dir, false, cfg, &parsed, &nr_parsed);
+	/* The daemon's own directory: what it has not written yet is not there. */
+	if (!ret && runtime_dir) {
+		ret = read_dir(runtime_dir, true, cfg, &parsed, &nr_parsed);
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	cfg->entries = ret ? NULL : calloc(nr_parsed + 1, sizeof(*cfg->entries));
+	if (cfg->entries)
 		refuse_namesakes(cfg, parsed, nr_parsed);
 	free(parsed);
-	return cfg->entries ? 0 : -ENOMEM;
+	return ret ? ret : cfg->entries ? 0 : -ENOMEM;
 }
 
 void bpfd_free_config(struct bpfd_config *cfg)

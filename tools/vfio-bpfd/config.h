@@ -41,6 +41,7 @@ struct bpfd_entry {
 	char params[VPB_MAX_PARAMS][BPFD_VALUE_LEN]; /* "name=value" */
 	int param_lines[VPB_MAX_PARAMS];
 	int object_line;
+	bool runtime; /* attached through the control socket, not read from the config */
 };
 
 /* A config directory as read: good entries, and the files refused. */
@@ -56,14 +57,27 @@ struct bpfd_config {
  * @err.
  */
 int bpfd_parse_file(const char *path, struct bpfd_entry *entry, char *err, size_t errlen);
+/*
+ * Parses @text as a file's contents, by the same rules, except that it
+ * must name the entry; errors are "LABEL: KEY: why" (no lines: the text is
+ * made from a request, see request.h).
+ */
+int bpfd_parse_text(const char *text, const char *label, struct bpfd_entry *entry, char *err,
+		    size_t errlen);
 
 /*
- * Reads every *.conf of @dir in name order.  A file that does not parse,
- * or names an entry an earlier file named, is refused on its own.
- * Returns -errno only when the directory cannot be read.
+ * Reads every *.conf of @dir in name order, then those of @runtime_dir
+ * (the entries attached at run time, see runtime.h; NULL for none), which
+ * are marked runtime.  A file that does not parse is refused on its own;
+ * two files that name one entry are both refused.  Returns -errno only
+ * when @dir cannot be read.
  */
-int bpfd_read_config(const char *dir, struct bpfd_config *cfg);
+int bpfd_read_config(const char *dir, const char *runtime_dir, struct bpfd_config *cfg);
 void bpfd_free_config(struct bpfd_config *cfg);
+
+struct dirent;
+/* A scandir() filter: the *.conf files, but hidden ones. */
+int bpfd_is_conf(const struct dirent *d);
 
 /* The loader's options for @entry (pointers into @entry). */
 void bpfd_entry_opts(const struct bpfd_entry *entry, struct vpb_policy_opts *opts);

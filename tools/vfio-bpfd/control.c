@@ -14,6 +14,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "runtime.h"
 #include "sysfs_json.h"
 #include "vfio_pci_bpf.h"
 
@@ -101,13 +102,15 @@ static struct json_object *list_devices(void)
 	return arr;
 }
 
-static struct json_object *status(const struct bpfd_status *st)
+static struct json_object *status(const struct bpfd_status *st, const struct bpfd_runtime *rt)
 {
 	struct json_object *o = json_object_new_object(), *errors = json_object_new_array();
 	const struct bpfd_summary *s = &st->summary;
 
 	json_object_object_add(o, "config_dir", json_object_new_string(st->config_dir));
+	json_object_object_add(o, "pin_dir", json_object_new_string(rt->paths->pin_dir));
 	json_object_object_add(o, "entries", json_object_new_int(st->entries));
+	json_object_object_add(o, "runtime_entries", bpfd_runtime_names(rt));
 	for (int i = 0; i < st->nr_errors && i < BPFD_MAX_REPORTED_ERRORS; i++)
 		json_object_array_add(errors, json_object_new_string(st->errors[i]));
 	json_object_object_add(o, "refused_files", errors);
@@ -120,39 +123,71 @@ static struct json_object *status(const struct bpfd_status *st)
 	return o;
 }
 
+/* "policies": as the driver lists them, each with the vfio-bpfd entry that owns it. */
+static struct json_object *list_policies(const struct bpfd_runtime *rt)
+{
+	struct json_object *all = vpb_json_policies();
+
+	for (size_t i = 0; i < json_object_array_length(all); i++) {
+		struct json_object *p = json_object_array_get_idx(all, i);
+		const char *owner = bpfd_runtime_owner(rt, vpb_json_field(p, "name"));
+
+		json_object_object_add(p, "owner", owner ? json_object_new_string(owner) : NULL);
+	}
+	return all;
+}
+
+/* The commands that change something, and so ask who the peer is. */
+static const char *const changing[] = { "reload", "attach", "detach" };
+
+static bool changes(const char *command)
+{
+	for (size_t i = 0; i < sizeof(changing) / sizeof(changing[0]); i++)
+		if (!strcmp(command, changing[i]))
+			return true;
+	return false;
+}
+
 static struct json_object *answer(const struct bpfd_control *c, const struct bpfd_status *st,
-				  const char *request, int conn, const struct ucred *cred,
-				  bool *reload)
+				  const struct bpfd_runtime *rt, const char *request, int conn,
+				  const struct ucred *cred, bool *reload)
 {
 	struct json_object *req = json_tokener_parse(request), *cmd,
 			   *out = json_object_new_object();
 	const char *command = NULL;
 	struct json_object *result = NULL;
-	char why[160] = "";
+	char why[2048] = "";
 
 	if (req && json_object_object_get_ex(req, "command", &cmd) &&
 	    json_object_is_type(cmd, json_type_string))
 		command = json_object_get_string(cmd);
 	if (!command)
 		snprintf(why, sizeof(why), "expected {\"command\": \"...\"}");
+	else if (changes(command) && !may_change(c, conn, cred))
+		snprintf(why, sizeof(why), "%s: permission denied (uid %u is not root%s)", command,
+			 cred->uid, c->group != (gid_t)-1 ? " nor in the control group" : "");
 	else if (!strcmp(command, "status"))
-		result = status(st);
+		result = status(st, rt);
 	else if (!strcmp(command, "devices"))
 		result = list_devices();
 	else if (!strcmp(command, "counters"))
 		result = vpb_json_devices();
 	else if (!strcmp(command, "policies"))
-		result = vpb_json_policies();
-	else if (!strcmp(command, "reload") && !may_change(c, conn, cred))
-		snprintf(why, sizeof(why), "reload: permission denied (uid %u is not root%s)",
-			 cred->uid, c->group != (gid_t)-1 ? " nor in the control group" : "");
+		result = list_policies(rt);
 	else if (!strcmp(command, "reload"))
 		*reload = true;
+	else if (!strcmp(command, "attach"))
+		result = bpfd_runtime_attach(rt, req, why, sizeof(why));
+	else if (!strcmp(command, "detach"))
+		result = bpfd_runtime_detach(rt, req, why, sizeof(why));
 	else
 		snprintf(why, sizeof(why),
 			 "unknown command '%.64s' (status, devices, policies, "
-			 "counters, reload)",
+			 "counters, reload, attach, detach)",
 			 command);
+	/* A runtime entry came or went: the status and systemd's STATUS= follow. */
+	if (result && changes(command))
+		*reload = true;
 	json_object_object_add(out, "ok", json_object_new_boolean(!why[0]));
 	if (why[0])
 		json_object_object_add(out, "error", json_object_new_string(why));
@@ -162,7 +197,8 @@ static struct json_object *answer(const struct bpfd_control *c, const struct bpf
 	return out;
 }
 
-bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st)
+bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st,
+			const struct bpfd_runtime *rt)
 {
 	int conn = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	struct pollfd p = { .fd = conn, .events = POLLIN };
@@ -181,9 +217,11 @@ bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st)
 		n = read(conn, request, sizeof(request) - 1);
 	if (n > 0) {
 		request[n] = '\0';
-		out = answer(c, st, request, conn, &cred, &reload);
+		out = answer(c, st, rt, request, conn, &cred, &reload);
 		text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
-		if (write(conn, text, strlen(text)) < 0 || write(conn, "\n", 1) < 0)
+		/* A client that left must not end the daemon with SIGPIPE. */
+		if (send(conn, text, strlen(text), MSG_NOSIGNAL) < 0 ||
+		    send(conn, "\n", 1, MSG_NOSIGNAL) < 0)
 			bpfd_warn("control socket: the client left before the answer");
 		json_object_put(out);
 	}

@@ -2,8 +2,9 @@
 /*
  * The control socket: one JSON request per connection on a UNIX stream
  * socket, one JSON answer (json-c).  Commands: "status", "devices",
- * "policies", "counters" (anyone), "reload" (root, or members of the
- * --control-group).  docs/daemon.md has the shapes.
+ * "policies", "counters" (anyone), "reload", "attach" and "detach" of
+ * runtime entries (root, or members of the --control-group).
+ * docs/daemon.md has the shapes.
  */
 #ifndef BPFD_CONTROL_H
 #define BPFD_CONTROL_H
@@ -13,6 +14,7 @@
 #include <sys/types.h>
 
 #include "reconcile.h"
+#include "runtime.h"
 
 #define BPFD_MAX_REPORTED_ERRORS 16
 
@@ -30,8 +32,12 @@ struct bpfd_control;
 /* @group: the group that may change things besides root, or -1. */
 struct bpfd_control *bpfd_control_open(const char *path, gid_t group, char *err, size_t errlen);
 int bpfd_control_fd(const struct bpfd_control *c);
-/* Answers one pending connection; true when it asked for a reload (already allowed). */
-bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st);
+/*
+ * Answers one pending connection; true when a reload is due: asked for
+ * (and allowed), or a runtime entry attached or detached.
+ */
+bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st,
+			const struct bpfd_runtime *rt);
 void bpfd_control_close(struct bpfd_control *c);
 
 #endif

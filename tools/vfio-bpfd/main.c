@@ -54,7 +54,8 @@ static int usage(FILE *f)
 		   "       vfio-bpfd --check-config [--config-dir DIR]\n"
 		   "Defaults: " DEFAULT_CONFIG_DIR ", " DEFAULT_PIN_DIR ", " DEFAULT_STATE_DIR ",\n"
 		   "metrics (Prometheus text, GET /metrics) on " DEFAULT_METRICS ",\n"
-		   "control socket " DEFAULT_CONTROL " (JSON; GROUP may reload besides root).\n"
+		   "control socket " DEFAULT_CONTROL " (JSON; GROUP may reload, attach and\n"
+		   "detach runtime entries besides root).\n"
 		   "SIGHUP, a change in the config directory, a PCI bind or unbind, or a\n"
 		   "reload on the control socket reconciles; SIGTERM stops the daemon and\n"
 		   "leaves its policies attached.  Exit status: 0, 1 a config file was\n"
@@ -65,7 +66,7 @@ static int usage(FILE *f)
 static int check_config(const char *dir)
 {
 	struct bpfd_config cfg;
-	int ret = bpfd_read_config(dir, &cfg);
+	int ret = bpfd_read_config(dir, NULL, &cfg);
 
 	if (ret) {
 		fprintf(stderr, "vfio-bpfd: %s: %s\n", dir, strerror(-ret));
@@ -98,7 +99,7 @@ static int reload(struct daemon *d)
 {
 	struct bpfd_status *st = &d->status;
 	struct bpfd_config cfg;
-	int ret = bpfd_read_config(d->config_dir, &cfg);
+	int ret = bpfd_read_config(d->config_dir, d->paths.state_dir, &cfg);
 
 	if (ret) {
 		bpfd_err("%s: %s; nothing changed", d->config_dir, strerror(-ret));
@@ -193,6 +194,7 @@ static int serve(struct daemon *d)
 	struct pollfd fds[NR_WAKE] = { [0 ... NR_WAKE - 1] = { .events = POLLIN } };
 	struct bpfd_metrics *metrics;
 	struct bpfd_control *control;
+	struct bpfd_runtime runtime = { &d->paths, d->config_dir };
 	struct bpfd_devices *devices;
 	struct signalfd_siginfo si;
 	sigset_t mask;
@@ -224,8 +226,9 @@ static int serve(struct daemon *d)
 		 */
 		if ((fds[WAKE_DEVICES].revents & POLLIN) && bpfd_devices_changed(devices))
 			reload_because(d, "PCI devices changed");
-		if ((fds[WAKE_CONTROL].revents & POLLIN) && bpfd_control_serve(control, &d->status))
-			reload_because(d, "reload on the control socket");
+		if ((fds[WAKE_CONTROL].revents & POLLIN) &&
+		    bpfd_control_serve(control, &d->status, &runtime))
+			reload_because(d, "a request on the control socket");
 		if (!(fds[WAKE_SIGNAL].revents & POLLIN) ||
 		    read(fds[WAKE_SIGNAL].fd, &si, sizeof(si)) != sizeof(si))
 			continue;

@@ -1,31 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <microhttpd.h>
 
 #include "metrics.h"
-#include "vfio_pci_bpf.h"
-
-#define DRIVER_DIR "/sys/bus/pci/drivers/" VFIO_PCI_BPF_DRIVER_NAME
+#include "sysfs_json.h"
 
 struct bpfd_metrics {
 	struct MHD_Daemon *httpd;
 };
 
-/* One device's counters file: its identity, then "name value" lines. */
-struct device_view {
-	char addr[32], pf[32], vf_index[16], policies[520];
-	char labels[720];
-};
+/* The labels every series of one device carries. */
+static void device_labels(struct json_object *dev, char *buf, size_t len)
+{
+	const char *policies = vpb_json_field(dev, "policies");
 
-/* Counters that are not per hook: file name, metric name, help. */
+	snprintf(buf, len, "device=\"%s\",pf=\"%s\",vf_index=\"%s\",policies=\"%s\"",
+		 vpb_json_field(dev, "device"), vpb_json_field(dev, "pf"),
+		 vpb_json_field(dev, "vf_index"), strcmp(policies, "-") ? policies : "");
+}
+
+/* Counters that are not per hook: sysfs name, metric name, help. */
 static const char *const plain[][3] = {
 	{ "ioctls", "ioctls_total", "Device-fd ioctls that ran the ioctl hooks." },
 	{ "trapped_reads", "trapped_reads_total", "Reads of trapped BAR ranges." },
@@ -40,58 +42,35 @@ static const char *const plain[][3] = {
 };
 #define NR_PLAIN (sizeof(plain) / sizeof(plain[0]))
 
-static void read_identity(FILE *f, struct device_view *v)
+/* One family's series of one device, in the order of its counters file. */
+static void render_device(FILE *out, struct json_object *dev, int pass)
 {
-	char line[600], key[64], value[520];
-
-	memset(v, 0, sizeof(*v));
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %519s", key, value) != 2)
-			continue;
-		if (!strcmp(key, "device"))
-			snprintf(v->addr, sizeof(v->addr), "%.31s", value);
-		else if (!strcmp(key, "pf"))
-			snprintf(v->pf, sizeof(v->pf), "%.31s", value);
-		else if (!strcmp(key, "vf_index"))
-			snprintf(v->vf_index, sizeof(v->vf_index), "%.15s", value);
-		else if (!strcmp(key, "policies"))
-			snprintf(v->policies, sizeof(v->policies), "%s",
-				 strcmp(value, "-") ? value : "");
-	}
-	snprintf(v->labels, sizeof(v->labels),
-		 "device=\"%s\",pf=\"%s\",vf_index=\"%s\",policies=\"%s\"", v->addr, v->pf,
-		 v->vf_index, v->policies);
-}
-
-/* Every series of one device, in the order of its counters file. */
-static void render_device(FILE *out, FILE *f, int pass)
-{
-	char line[600], key[64], hook[32], stat[16];
+	char labels[720], hook[32], stat[16];
 	unsigned long long value;
-	struct device_view v;
 
-	read_identity(f, &v);
-	rewind(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %llu", key, &value) != 2)
+	device_labels(dev, labels, sizeof(labels));
+	json_object_object_foreach(dev, key, val)
+	{
+		/* Identity members are text; every counter is a number. */
+		if (!json_object_is_type(val, json_type_int))
 			continue;
+		value = json_object_get_uint64(val);
 		if (sscanf(key, "hook.%31[^.].%15s", hook, stat) == 2) {
 			if (pass == 0 && !strcmp(stat, "ns"))
 				fprintf(out,
 					"vfio_pci_bpf_hook_seconds_total{%s,hook=\"%s\"} "
 					"%llu.%09llu\n",
-					v.labels, hook, value / 1000000000ULL,
-					value % 1000000000ULL);
+					labels, hook, value / 1000000000ULL, value % 1000000000ULL);
 			else if (pass == 1 && strcmp(stat, "ns") && strcmp(stat, "calls"))
 				fprintf(out,
 					"vfio_pci_bpf_hook_verdicts_total{%s,hook=\"%s\",verdict="
 					"\"%s\"} %llu\n",
-					v.labels, hook, stat, value);
+					labels, hook, stat, value);
 			continue;
 		}
 		for (size_t i = 0; i < NR_PLAIN; i++)
 			if (pass == 2 + (int)i && !strcmp(key, plain[i][0]))
-				fprintf(out, "vfio_pci_bpf_%s{%s} %llu\n", plain[i][1], v.labels,
+				fprintf(out, "vfio_pci_bpf_%s{%s} %llu\n", plain[i][1], labels,
 					value);
 	}
 }
@@ -102,12 +81,10 @@ static void header(FILE *out, const char *name, const char *help)
 		name);
 }
 
-char *bpfd_metrics_render(const char *driver_dir, size_t *len)
+char *bpfd_metrics_render(struct json_object *devices, size_t *len)
 {
-	struct dirent **names;
-	char *text = NULL, path[512];
+	char *text = NULL;
 	FILE *out = open_memstream(&text, len);
-	int n = scandir(driver_dir, &names, NULL, alphasort);
 
 	if (!out)
 		return NULL;
@@ -120,24 +97,9 @@ char *bpfd_metrics_render(const char *driver_dir, size_t *len)
 			header(out, "hook_verdicts_total", "Policy hook calls by verdict.");
 		else
 			header(out, plain[pass - 2][1], plain[pass - 2][2]);
-		for (int i = 0; i < n; i++) {
-			FILE *f;
-
-			if (!strchr(names[i]->d_name, ':'))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s/vfio_bpf/counters", driver_dir,
-				 names[i]->d_name);
-			f = fopen(path, "r");
-			if (f) {
-				render_device(out, f, pass);
-				fclose(f);
-			}
-		}
+		for (size_t i = 0; i < json_object_array_length(devices); i++)
+			render_device(out, json_object_array_get_idx(devices, i), pass);
 	}
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	if (n >= 0)
-		free(names);
 	fclose(out);
 	return text;
 }
@@ -158,7 +120,11 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	} else if (strcmp(url, "/metrics")) {
 		status = MHD_HTTP_NOT_FOUND;
 	} else {
-		text = bpfd_metrics_render(DRIVER_DIR, &len);
+		/* Each device's counters file read once, whatever the number of series. */
+		struct json_object *devices = vpb_json_devices();
+
+		text = bpfd_metrics_render(devices, &len);
+		json_object_put(devices);
 		if (!text)
 			status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}

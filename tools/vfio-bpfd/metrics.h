@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The Prometheus text endpoint (GET /metrics, over HTTP with libmicrohttpd
- * on its own thread): every vfio-pci-bpf device's sysfs counters, read at
- * each scrape.  Series and labels are listed in docs/daemon.md.
+ * on its own thread): every vfio-pci-bpf device's sysfs counters, each file read once
+ * per scrape.  Series and labels are listed in docs/daemon.md.
  */
 #ifndef BPFD_METRICS_H
 #define BPFD_METRICS_H
@@ -15,7 +15,9 @@ struct bpfd_metrics;
 struct bpfd_metrics *bpfd_metrics_start(const char *listen, char *err, size_t errlen);
 void bpfd_metrics_stop(struct bpfd_metrics *m);
 
-/* The exposition text for the devices under @driver_dir, malloc'ed. */
-char *bpfd_metrics_render(const char *driver_dir, size_t *len);
+struct json_object;
+
+/* The exposition text for @devices (as vpb_json_devices() reads them), malloc'ed. */
+char *bpfd_metrics_render(struct json_object *devices, size_t *len);
 
 #endif

@@ -16,10 +16,14 @@
 #include "reconcile.h"
 #include "vfio_pci_bpf.h"
 
-/* Where a loader error points in the entry's file: a parameter's line or the object's. */
-static void report_load_error(const struct bpfd_entry *e, const char *what, const char *err)
+/*
+ * Where a loader error points: a config file's parameter line or object
+ * line; a runtime entry's file is the daemon's own, so its name instead.
+ */
+static void explain_load_error(const struct bpfd_entry *e, const char *what, const char *why,
+			       char *err, size_t errlen)
 {
-	const char *quote = strncmp(err, "parameter '", 11) ? NULL : err + 11;
+	const char *quote = strncmp(why, "parameter '", 11) ? NULL : why + 11;
 	int line = e->object_line;
 	const char *key = "object";
 
@@ -31,23 +35,29 @@ static void report_load_error(const struct bpfd_entry *e, const char *what, cons
 			key = "parameters";
 		}
 	}
-	bpfd_err("%s:%d: %s: %s %s: %s", e->file, line, key, what, e->name, err);
+	if (e->runtime)
+		snprintf(err, errlen, "runtime entry %s: %s: %s %s: %s", e->name, key, what,
+			 e->name, why);
+	else
+		snprintf(err, errlen, "%s:%d: %s: %s %s: %s", e->file, line, key, what, e->name,
+			 why);
 }
 
-static int load(const struct bpfd_entry *e, struct vpb_loaded *p, const char *what)
+static int load(const struct bpfd_entry *e, struct vpb_loaded *p, const char *what, char *err,
+		size_t errlen)
 {
 	struct vpb_policy_opts opts;
-	char err[1024];
+	char why[1024];
 
 	bpfd_entry_opts(e, &opts);
-	if (vpb_policy_load(&opts, p, err, sizeof(err))) {
-		report_load_error(e, what, err);
+	if (vpb_policy_load(&opts, p, why, sizeof(why))) {
+		explain_load_error(e, what, why, err, errlen);
 		return -1;
 	}
 	if (e->has_migration &&
 	    !!(vpb_policy_flags(p) & VFIO_PCI_BPF_F_MIGRATION) != e->migration) {
-		bpfd_err("%s: migration: the object %s migration", e->file,
-			 e->migration ? "does not own" : "owns");
+		snprintf(err, errlen, "%s: migration: the object %s migration",
+			 e->runtime ? e->name : e->file, e->migration ? "does not own" : "owns");
 		vpb_policy_close(p);
 		return -1;
 	}
@@ -64,17 +74,17 @@ static int record_for(const struct bpfd_entry *e, struct bpfd_record *rec)
 
 /* Attach, pin as +new-NAME, write the record, then take the real name. */
 static int attach(const struct bpfd_paths *paths, const struct bpfd_entry *e,
-		  const struct bpfd_record *rec)
+		  const struct bpfd_record *rec, char *err, size_t errlen)
 {
-	char fresh[BPFD_PATH_LEN + 64], pin[BPFD_PATH_LEN + 64], err[1024];
+	char fresh[BPFD_PATH_LEN + 64], pin[BPFD_PATH_LEN + 64], why[1024];
 	struct vpb_loaded p;
 	int ret;
 
-	if (load(e, &p, "cannot load"))
+	if (load(e, &p, "cannot load", err, errlen))
 		return -1;
-	ret = vpb_policy_attach(&p, err, sizeof(err));
+	ret = vpb_policy_attach(&p, why, sizeof(why));
 	if (ret) {
-		bpfd_err("%s: cannot attach %s: %s", e->file, e->name, err);
+		snprintf(err, errlen, "%s: cannot attach %s: %s", e->file, e->name, why);
 		vpb_policy_close(&p);
 		return ret;
 	}
@@ -89,25 +99,26 @@ static int attach(const struct bpfd_paths *paths, const struct bpfd_entry *e,
 	if (ret) {
 		unlink(fresh);
 		bpfd_record_remove(paths, e->name);
-		bpfd_err("%s: cannot pin %s at %s: %s", e->file, e->name, pin, strerror(-ret));
+		snprintf(err, errlen, "%s: cannot pin %s at %s: %s", e->file, e->name, pin,
+			 strerror(-ret));
 	}
 	return ret;
 }
 
 static int swap(const struct bpfd_paths *paths, const struct bpfd_entry *e,
-		const struct bpfd_record *rec)
+		const struct bpfd_record *rec, char *err, size_t errlen)
 {
-	char pin[BPFD_PATH_LEN + 64], err[1024];
+	char pin[BPFD_PATH_LEN + 64], why[1024];
 	struct vpb_loaded p;
 	int ret;
 
-	if (load(e, &p, "cannot load the new version of"))
+	if (load(e, &p, "cannot load the new version of", err, errlen))
 		return -1;
 	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
-	ret = vpb_policy_swap(pin, &p, err, sizeof(err));
+	ret = vpb_policy_swap(pin, &p, why, sizeof(why));
 	vpb_policy_close(&p);
 	if (ret) {
-		bpfd_err("%s: cannot swap %s: %s", e->file, e->name, err);
+		snprintf(err, errlen, "%s: cannot swap %s: %s", e->file, e->name, why);
 		return ret;
 	}
 	return bpfd_record_write(paths, e->name, rec);
@@ -131,7 +142,7 @@ static bool link_alive(const char *pin)
 	return alive;
 }
 
-static void detach(const struct bpfd_paths *paths, const char *name)
+void bpfd_detach_entry(const struct bpfd_paths *paths, const char *name)
 {
 	char pin[BPFD_PATH_LEN + 64];
 
@@ -144,7 +155,7 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 		      struct bpfd_summary *sum)
 {
 	struct bpfd_record want, have;
-	char pin[BPFD_PATH_LEN + 64];
+	char pin[BPFD_PATH_LEN + 64], err[2048];
 	bool pinned;
 
 	if (record_for(e, &want)) {
@@ -163,7 +174,7 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 	if (pinned && !link_alive(pin)) {
 		/* Registered again, it waits for its device (or attaches now). */
 		bpfd_info("%s: its link was detached by the kernel (device unbound)", e->name);
-		detach(paths, e->name);
+		bpfd_detach_entry(paths, e->name);
 		pinned = false;
 	}
 	if (pinned) {
@@ -172,8 +183,8 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 			return;
 		}
 		if (!strcmp(have.match, want.match)) {
-			if (swap(paths, e, &want))
-				sum->failed++;
+			if (swap(paths, e, &want, err, sizeof(err)))
+				sum->failed++, bpfd_err("%s", err);
 			else
 				sum->swapped++, bpfd_info("swapped %s (%s)", e->name, e->object);
 			return;
@@ -181,8 +192,9 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 	}
 	/* Its match changed: the devices it leaves and joins see a detach and an attach. */
 	if (pinned)
-		detach(paths, e->name);
-	if (attach(paths, e, &want)) {
+		bpfd_detach_entry(paths, e->name);
+	if (attach(paths, e, &want, err, sizeof(err))) {
+		bpfd_err("%s", err);
 		sum->failed++;
 		return;
 	}
@@ -237,12 +249,24 @@ static void sweep(const struct bpfd_paths *paths, const struct bpfd_config *cfg,
 			sum->kept++;
 			continue;
 		}
-		detach(paths, d->d_name);
+		bpfd_detach_entry(paths, d->d_name);
 		sum->detached++;
 		bpfd_info("detached %s (no longer in the config)", d->d_name);
 	}
 	if (dir)
 		closedir(dir);
+}
+
+int bpfd_attach_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e, char *err,
+		      size_t errlen)
+{
+	struct bpfd_record rec;
+
+	if (record_for(e, &rec)) {
+		snprintf(err, errlen, "%s: object: %s: cannot be read", e->file, e->object);
+		return -1;
+	}
+	return attach(paths, e, &rec, err, errlen);
 }
 
 void bpfd_reconcile(const struct bpfd_paths *paths, const struct bpfd_config *cfg,

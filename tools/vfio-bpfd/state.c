@@ -70,19 +70,17 @@ int bpfd_record_read(const struct bpfd_paths *p, const char *name, struct bpfd_r
 	return n == 3 ? 0 : -EINVAL;
 }
 
-/* Written whole or not at all: a temporary file renamed over the record. */
-int bpfd_record_write(const struct bpfd_paths *p, const char *name, const struct bpfd_record *rec)
+int bpfd_write_whole(const char *path, const char *text)
 {
-	char path[BPFD_PATH_LEN + 64], tmp[BPFD_PATH_LEN + 80];
+	char tmp[BPFD_PATH_LEN + 80];
 	FILE *f;
 	int ret = 0;
 
-	record_path(p, name, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	if (fprintf(f, "%s %s %s\n", rec->digest, rec->match, rec->file) < 0)
+	if (fputs(text, f) < 0)
 		ret = -EIO;
 	if (fclose(f) && !ret)
 		ret = -errno;
@@ -91,6 +89,15 @@ int bpfd_record_write(const struct bpfd_paths *p, const char *name, const struct
 	if (ret)
 		unlink(tmp);
 	return ret;
+}
+
+int bpfd_record_write(const struct bpfd_paths *p, const char *name, const struct bpfd_record *rec)
+{
+	char path[BPFD_PATH_LEN + 64], text[sizeof(*rec) + 8];
+
+	record_path(p, name, path, sizeof(path));
+	snprintf(text, sizeof(text), "%s %s %s\n", rec->digest, rec->match, rec->file);
+	return bpfd_write_whole(path, text);
 }
 
 void bpfd_record_remove(const struct bpfd_paths *p, const char *name)

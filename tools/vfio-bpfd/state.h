@@ -34,6 +34,8 @@ int bpfd_entry_digest(const struct bpfd_entry *entry, char digest[17]);
 
 int bpfd_record_read(const struct bpfd_paths *p, const char *name, struct bpfd_record *rec);
 int bpfd_record_write(const struct bpfd_paths *p, const char *name, const struct bpfd_record *rec);
+/* Written whole or not at all: a temporary PATH.tmp renamed over PATH. */
+int bpfd_write_whole(const char *path, const char *text);
 void bpfd_record_remove(const struct bpfd_paths *p, const char *name);
 
 /* PIN_DIR/NAME or PIN_DIR/+new-NAME. */
