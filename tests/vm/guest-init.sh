@@ -1,22 +1,26 @@
 #!/bin/bash
-# PID 1 inside the test VM, started from the host root shared read-only.
-# Makes the writable places a test needs, runs the command the host left in
-# the results share, saves its status and dmesg there, and powers off.
+# PID 1 inside the test VM, started from the host root shared read-only
+# (or, with VM_INIT=systemd, the service systemd runs as PID 1).  Makes the
+# writable places a test needs, runs the command the host left in the
+# results share, saves its status and dmesg there, and powers off.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
+# mnt TYPE DIR: mounted unless something (systemd) already is there.
+mnt() { mountpoint -q "$2" || mount -t "$1" "$1" "$2" 2>/dev/null; }
+mnt proc /proc
+mnt sysfs /sys
+# systemd keeps its own state in /run: that one stays.
 for d in /tmp /run /var/tmp /root /var/lib /var/log /etc/qemu; do
-	[ -d "$d" ] && mount -t tmpfs tmpfs "$d"
+	[ -d "$d" ] && ! mountpoint -q "$d" && mount -t tmpfs tmpfs "$d"
 done
-mount -t bpf bpf /sys/fs/bpf
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mnt bpf /sys/fs/bpf
+mnt debugfs /sys/kernel/debug
+mnt tracefs /sys/kernel/tracing
 mkdir -p /dev/pts /dev/shm /run/vmtest
-ln -sf /proc/self/fd /dev/fd
-mount -t devpts devpts /dev/pts
-mount -t tmpfs tmpfs /dev/shm
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+mnt devpts /dev/pts
+mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results /run/vmtest
 
 # The shares (the checkout and its build) do not change while the VM runs:

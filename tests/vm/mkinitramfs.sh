@@ -12,7 +12,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,newroot,lib/modules}
 cp /bin/busybox "$stage/bin/busybox"
-for applet in sh mount insmod switch_root mkdir cat echo sleep; do
+for applet in sh mount umount insmod switch_root mkdir cat echo printf sleep; do
 	ln -s busybox "$stage/bin/$applet"
 done
 

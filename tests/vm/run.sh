@@ -8,6 +8,8 @@
 #        VM_TIMEOUT (seconds), BUILD (build folder), VM_KEEP (keep results),
 #        VM_LOCK (the one-VM-at-a-time lock file; default in BUILD),
 #        VM_APPEND (more kernel parameters), VM_QEMU_ARGS (more QEMU options),
+#        VM_INIT (systemd: boot the host's systemd as PID 1, which runs the
+#        command as the service vmtest.service; default: a plain shell),
 #        VM_DEBUG (1: boot with the bug detectors below; 0: without, for
 #        benchmarks),
 #        VM_ENV (host variables passed to the command; default FUZZ_SECONDS
@@ -97,7 +99,7 @@ qemu_args=(
 	-cpu max -smp "$VM_SMP" -m "$VM_MEM"
 	-device intel-iommu,intremap=on
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $([ "${VM_DEBUG:-1}" = 0 ] || echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh"
+	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $([ "${VM_DEBUG:-1}" = 0 ] || echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh $([ "${VM_INIT:-}" = systemd ] && echo vmtest.systemd=1)"
 	-nographic -no-reboot -nodefaults -serial stdio
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
