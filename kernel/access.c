@@ -176,12 +176,18 @@ static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
 		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_READ, &acc);
 		if (ret < 0)
 			return ret;
-		if (ret == VFIO_PCI_BPF_HANDLED)
-			changed = BIT(acc.size) - 1;
-		else if (likely(acc.value == shadow))
-			changed = 0;
-		else
-			changed = vpb_changed_bytes(shadow, acc.value, acc.size);
+		if (likely(ret != VFIO_PCI_BPF_HANDLED && acc.value == shadow)) {
+			/* Nothing changed: the whole chunk as vfio-pci-core reads it. */
+			loff_t at = base + acc.offset;
+			ssize_t n = vfio_pci_core_read(&vdev->core.vdev, buf + done, acc.size, &at);
+
+			if (n != acc.size)
+				return n < 0 ? n : -EIO;
+			done += acc.size;
+			continue;
+		}
+		changed = ret == VFIO_PCI_BPF_HANDLED ? BIT(acc.size) - 1 :
+			  vpb_changed_bytes(shadow, acc.value, acc.size);
 		ret = vpb_config_read_out(vdev, buf + done, base + acc.offset, acc.size,
 					  acc.value, changed);
 		if (ret)
