@@ -102,45 +102,36 @@ static int vpb_call_one(struct vpb_device *vdev, struct vpb_policy *policy,
 	return mig ? -EIO : VFIO_PCI_BPF_PASS;
 }
 
-/* The access hooks share one type: call them through their member's offset. */
-typedef int (*vpb_access_hook_t)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
-
-static __always_inline vpb_access_hook_t vpb_access_hook(const struct vfio_pci_bpf_ops *ops,
-							 enum vfio_pci_bpf_hook hook)
-{
-	return *(const vpb_access_hook_t *)((const char *)ops + vpb_hook_offsets[hook]);
-}
-
-/* First verdict other than PASS ends the chain. */
+/*
+ * First verdict other than PASS ends the chain.  @hook is an access hook;
+ * the chain holds the programs that implement it, so that an access to a
+ * chain without one costs a load and a test.
+ */
 int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
 		   enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_access *acc)
 {
-	unsigned int i, passed = 0, erred = 0;
+	const vpb_access_hook_t *call = chain->calls[VPB_ACCESS(hook)];
+	unsigned int i, n = chain->nr_calls[VPB_ACCESS(hook)], erred = 0;
 	enum vpb_stat kind = VPB_STAT_PASS;
 	int ret = VFIO_PCI_BPF_PASS;
 	u64 start;
 
-	if (!chain || !(chain->hooks & BIT(hook)))
+	if (!n)
 		return VFIO_PCI_BPF_PASS;
 	start = vpb_sample_start(vdev);
-	for (i = 0; i < chain->len; i++) {
-		struct vpb_policy *policy = chain->policy[i];
-
-		if (!(policy->hooks & BIT(hook)))
-			continue;
-		ret = vpb_access_hook(policy->ops, hook)(&vdev->info, acc);
+	for (i = 0; i < n; i++) {
+		ret = call[i](&vdev->info, acc);
 		kind = vpb_kind(ret, true);
-		if (likely(kind == VPB_STAT_PASS)) {
-			passed++;
+		if (likely(kind == VPB_STAT_PASS))
 			continue;
-		}
 		if (kind != VPB_STAT_ERROR)
 			break;
 		erred++;
 		ret = VFIO_PCI_BPF_PASS;
 		kind = VPB_STAT_PASS;
 	}
-	vpb_count(vdev, hook, passed, erred, kind, start, VPB_TIME_EVERY);
+	/* The @i policies before the one that ended it (if any) passed or erred. */
+	vpb_count(vdev, hook, i - erred, erred, kind, start, VPB_TIME_EVERY);
 	return ret;
 }
 
