@@ -65,9 +65,9 @@ static void vpb_chain_add_calls(struct vpb_chain *chain, const struct vpb_policy
 {
 	unsigned int a;
 
-	BUILD_BUG_ON(VFIO_PCI_BPF_HOOK_CONFIG_WRITE != VPB_FIRST_ACCESS_HOOK + 1 ||
-		     VFIO_PCI_BPF_HOOK_BAR_READ != VPB_FIRST_ACCESS_HOOK + 2 ||
-		     VFIO_PCI_BPF_HOOK_BAR_WRITE != VPB_FIRST_ACCESS_HOOK + 3);
+	BUILD_BUG_ON(VPB_ACCESS(VFIO_PCI_BPF_HOOK_CONFIG_WRITE) != 1 ||
+		     VPB_ACCESS(VFIO_PCI_BPF_HOOK_BAR_READ) != 2 ||
+		     VPB_ACCESS(VFIO_PCI_BPF_HOOK_BAR_WRITE) != 3);
 	chain->hooks |= policy->hooks;
 	for (a = 0; a < VPB_NR_ACCESS_HOOKS; a++) {
 		unsigned int hook = VPB_FIRST_ACCESS_HOOK + a;

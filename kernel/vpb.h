@@ -206,8 +206,6 @@ int vpb_run_open(struct vpb_device *vdev);
 void vpb_run_close(struct vpb_device *vdev);
 int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
 		  unsigned long arg);
-int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
-		   enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_access *acc);
 int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy);
 int vpb_call_mig(struct vpb_device *vdev, struct vpb_policy *policy,
 		 enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_mig *mig);
