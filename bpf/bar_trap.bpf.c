@@ -100,12 +100,17 @@ int BPF_PROG(bar_trap_read, struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_ac
 SEC("struct_ops/bar_write")
 int BPF_PROG(bar_trap_write, struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc)
 {
-	__u64 value = acc->value;
+	__u64 value = acc->value, *reg;
 	__u32 addr = dev->addr;
 
 	count(dev, acc, true);
 	if (emulated(acc)) {
-		bpf_map_update_elem(&scratch, &addr, &value, BPF_ANY);
+		/* In place: attach made the entry; replacing it costs an allocation. */
+		reg = bpf_map_lookup_elem(&scratch, &addr);
+		if (reg)
+			*reg = value;
+		else
+			bpf_map_update_elem(&scratch, &addr, &value, BPF_ANY);
 		vpb_emit(dev, VFIO_PCI_BPF_HOOK_BAR_WRITE, acc, 1);
 		return VFIO_PCI_BPF_HANDLED;
 	}

@@ -14,7 +14,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "vpb.h"
+#include "run.h"
 
 /* Largest naturally aligned access at @off that fits in @left bytes. */
 static u32 vpb_chunk(u64 off, size_t left, u32 max)
@@ -106,8 +106,8 @@ static unsigned int vpb_changed_bytes(u64 a, u64 b, u32 size)
  * Unchanged runs go to the core as they are, changed bytes are copied out
  * once, so the bytes a policy replaced never reach the VMM's buffer.
  */
-static int vpb_config_read_out(struct vpb_device *vdev, char __user *buf, loff_t at,
-			       u32 size, u64 value, unsigned int changed)
+static noinline int vpb_config_read_out(struct vpb_device *vdev, char __user *buf,
+					loff_t at, u32 size, u64 value, unsigned int changed)
 {
 	u32 i = 0, run;
 	ssize_t ret;
@@ -176,12 +176,18 @@ static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
 		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_READ, &acc);
 		if (ret < 0)
 			return ret;
-		if (ret == VFIO_PCI_BPF_HANDLED)
-			changed = BIT(acc.size) - 1;
-		else if (likely(acc.value == shadow))
-			changed = 0;
-		else
-			changed = vpb_changed_bytes(shadow, acc.value, acc.size);
+		if (likely(ret != VFIO_PCI_BPF_HANDLED && acc.value == shadow)) {
+			/* Nothing changed: the whole chunk as vfio-pci-core reads it. */
+			loff_t at = base + acc.offset;
+			ssize_t n = vfio_pci_core_read(&vdev->core.vdev, buf + done, acc.size, &at);
+
+			if (n != acc.size)
+				return n < 0 ? n : -EIO;
+			done += acc.size;
+			continue;
+		}
+		changed = ret == VFIO_PCI_BPF_HANDLED ? BIT(acc.size) - 1 :
+			  vpb_changed_bytes(shadow, acc.value, acc.size);
 		ret = vpb_config_read_out(vdev, buf + done, base + acc.offset, acc.size,
 					  acc.value, changed);
 		if (ret)
@@ -197,8 +203,8 @@ static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
  * bytes, and the copy (as the chain left it) is what vfio-pci-core writes;
  * dropped chunks never go down.
  */
-static ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_chain *chain,
-				const char __user *buf, size_t count, loff_t *ppos)
+static noinline ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_chain *chain,
+					 const char __user *buf, size_t count, loff_t *ppos)
 {
 	u64 pos = *ppos & VPB_OFFSET_MASK, base = *ppos - pos;
 	struct pci_dev *pdev = vdev->core.pdev;
@@ -232,21 +238,18 @@ static ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_chain *chain
 }
 
 /*
- * A hooked access.  vfio-pci-core wakes the device for its own part; the
- * trapped BAR path does its own hardware access and runs hooks whose
- * kfuncs need the device awake, so it holds the device awake for all of
- * it, as vfio_pci_rw() does.
+ * A hooked access to a trapped BAR range.  vfio-pci-core wakes the device
+ * for its own part; the trapped path does its own hardware access and runs
+ * hooks whose kfuncs need the device awake, so it holds the device awake
+ * for all of it, as vfio_pci_rw() does.
  */
-static ssize_t vpb_hooked_rw(struct vpb_device *vdev, struct vpb_chain *chain,
-			     unsigned int index, char __user *buf, size_t count,
-			     loff_t *ppos, bool write)
+static ssize_t vpb_hooked_bar(struct vpb_device *vdev, struct vpb_chain *chain,
+			      unsigned int index, char __user *buf, size_t count,
+			      loff_t *ppos, bool write)
 {
 	struct pci_dev *pdev = vdev->core.pdev;
 	ssize_t ret;
 
-	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
-		return write ? vpb_config_write(vdev, chain, buf, count, ppos) :
-			       vpb_config_read(vdev, chain, buf, count, ppos);
 	ret = pm_runtime_resume_and_get(&pdev->dev);
 	if (ret) {
 		pci_info_ratelimited(pdev, "runtime resume failed %zd\n", ret);
@@ -259,11 +262,12 @@ static ssize_t vpb_hooked_rw(struct vpb_device *vdev, struct vpb_chain *chain,
 
 /*
  * An access the hot mask says may be hooked: under the device's SRCU, look
- * at the chain itself.  Out of line, so that the unhooked paths below build
- * no frame and end in a tail call.
+ * at the chain itself.  Config space (@config) and the BARs get a copy
+ * each, so that neither carries the other's frame.
  */
-static noinline ssize_t vpb_rw_slow(struct vpb_device *vdev, char __user *buf,
-				    size_t count, loff_t *ppos, bool write)
+static __always_inline ssize_t vpb_rw_chained(struct vpb_device *vdev, char __user *buf,
+					      size_t count, loff_t *ppos, bool write,
+					      bool config)
 {
 	enum vfio_pci_bpf_hook hook = write ? VFIO_PCI_BPF_HOOK_CONFIG_WRITE :
 					      VFIO_PCI_BPF_HOOK_CONFIG_READ;
@@ -278,12 +282,17 @@ static noinline ssize_t vpb_rw_slow(struct vpb_device *vdev, char __user *buf,
 		goto core;
 	idx = srcu_read_lock(&vdev->srcu);
 	chain = srcu_dereference(vdev->chain, &vdev->srcu);
-	if (chain && index == VFIO_PCI_CONFIG_REGION_INDEX)
+	if (chain && config)
 		hooked = chain->hooks & BIT(hook);
-	else if (chain && index <= VFIO_PCI_BAR5_REGION_INDEX)
+	else if (chain)
 		hooked = vpb_trap_find(chain, index, pos, pos + min_t(u64, count, U64_MAX - pos));
-	if (hooked)
-		ret = vpb_hooked_rw(vdev, chain, index, buf, count, ppos, write);
+	/* Config writes are rare enough to stay out of line. */
+	if (hooked && !config)
+		ret = vpb_hooked_bar(vdev, chain, index, buf, count, ppos, write);
+	else if (hooked && write)
+		ret = vpb_config_write(vdev, chain, buf, count, ppos);
+	else if (hooked)
+		ret = vpb_config_read(vdev, chain, buf, count, ppos);
 	srcu_read_unlock(&vdev->srcu, idx);
 	if (hooked)
 		return ret;
@@ -292,19 +301,37 @@ core:
 		       vfio_pci_core_read(&vdev->core.vdev, buf, count, ppos);
 }
 
+/* Out of line, so that the unhooked paths below build no frame and end in a tail call. */
+static noinline ssize_t vpb_config_slow(struct vpb_device *vdev, char __user *buf,
+					size_t count, loff_t *ppos, bool write)
+{
+	return vpb_rw_chained(vdev, buf, count, ppos, write, true);
+}
+
+static noinline ssize_t vpb_bar_slow(struct vpb_device *vdev, char __user *buf,
+				     size_t count, loff_t *ppos, bool write)
+{
+	return vpb_rw_chained(vdev, buf, count, ppos, write, false);
+}
+
+enum vpb_may { VPB_NOT_HOOKED, VPB_CONFIG_HOOKED, VPB_BAR_HOOKED };
+
 /* Whether an access at @pos may run hooks; without any policy, one load. */
-static __always_inline bool vpb_may_hook(struct vpb_device *vdev, loff_t pos, bool write)
+static __always_inline enum vpb_may vpb_may_hook(struct vpb_device *vdev, loff_t pos,
+						 bool write)
 {
 	unsigned long hot = READ_ONCE(vdev->hot);
 	unsigned int index;
 
 	if (likely(!hot))
-		return false;
+		return VPB_NOT_HOOKED;
 	index = VPB_INDEX(pos);
 	if (index == VFIO_PCI_CONFIG_REGION_INDEX)
 		return hot & BIT(write ? VFIO_PCI_BPF_HOOK_CONFIG_WRITE :
-					 VFIO_PCI_BPF_HOOK_CONFIG_READ);
-	return index <= VFIO_PCI_BAR5_REGION_INDEX && (hot & VPB_HOT_BAR(index));
+					 VFIO_PCI_BPF_HOOK_CONFIG_READ) ?
+		       VPB_CONFIG_HOOKED : VPB_NOT_HOOKED;
+	return index <= VFIO_PCI_BAR5_REGION_INDEX && (hot & VPB_HOT_BAR(index)) ?
+	       VPB_BAR_HOOKED : VPB_NOT_HOOKED;
 }
 
 ssize_t vpb_read(struct vfio_device *core_vdev, char __user *buf, size_t count,
@@ -312,9 +339,14 @@ ssize_t vpb_read(struct vfio_device *core_vdev, char __user *buf, size_t count,
 {
 	struct vpb_device *vdev = container_of(core_vdev, struct vpb_device, core.vdev);
 
-	if (unlikely(vpb_may_hook(vdev, *ppos, false)))
-		return vpb_rw_slow(vdev, buf, count, ppos, false);
-	return vfio_pci_core_read(core_vdev, buf, count, ppos);
+	switch (vpb_may_hook(vdev, *ppos, false)) {
+	case VPB_CONFIG_HOOKED:
+		return vpb_config_slow(vdev, buf, count, ppos, false);
+	case VPB_BAR_HOOKED:
+		return vpb_bar_slow(vdev, buf, count, ppos, false);
+	default:
+		return vfio_pci_core_read(core_vdev, buf, count, ppos);
+	}
 }
 
 ssize_t vpb_write(struct vfio_device *core_vdev, const char __user *buf,
@@ -322,7 +354,12 @@ ssize_t vpb_write(struct vfio_device *core_vdev, const char __user *buf,
 {
 	struct vpb_device *vdev = container_of(core_vdev, struct vpb_device, core.vdev);
 
-	if (unlikely(vpb_may_hook(vdev, *ppos, true)))
-		return vpb_rw_slow(vdev, (char __user *)buf, count, ppos, true);
-	return vfio_pci_core_write(core_vdev, buf, count, ppos);
+	switch (vpb_may_hook(vdev, *ppos, true)) {
+	case VPB_CONFIG_HOOKED:
+		return vpb_config_slow(vdev, (char __user *)buf, count, ppos, true);
+	case VPB_BAR_HOOKED:
+		return vpb_bar_slow(vdev, (char __user *)buf, count, ppos, true);
+	default:
+		return vfio_pci_core_write(core_vdev, buf, count, ppos);
+	}
 }

@@ -60,6 +60,25 @@ static void vpb_chain_insert(struct vpb_chain *chain, struct vpb_policy *policy)
 	chain->len++;
 }
 
+/* Record @policy's hooks, and its access hooks' programs in call order. */
+static void vpb_chain_add_calls(struct vpb_chain *chain, const struct vpb_policy *policy)
+{
+	unsigned int a;
+
+	BUILD_BUG_ON(VPB_ACCESS(VFIO_PCI_BPF_HOOK_CONFIG_WRITE) != 1 ||
+		     VPB_ACCESS(VFIO_PCI_BPF_HOOK_BAR_READ) != 2 ||
+		     VPB_ACCESS(VFIO_PCI_BPF_HOOK_BAR_WRITE) != 3);
+	chain->hooks |= policy->hooks;
+	for (a = 0; a < VPB_NR_ACCESS_HOOKS; a++) {
+		unsigned int hook = VPB_FIRST_ACCESS_HOOK + a;
+
+		/* nr_calls[a] <= chain->len <= VPB_MAX_CHAIN: no bound to check. */
+		if (policy->hooks & BIT(hook))
+			chain->calls[a][chain->nr_calls[a]++] =
+				*(vpb_access_hook_t *)((char *)policy->ops + vpb_hook_offsets[hook]);
+	}
+}
+
 /*
  * The device's chain with @out taken out and @in put in, each optional; @in
  * brings the traps its attach declared (vdev->pending), @out's traps go.
@@ -97,7 +116,7 @@ struct vpb_chain *vpb_chain_build(struct vpb_device *vdev, struct vpb_policy *ou
 			next->traps[next->nr_traps++] = vdev->pending[i];
 	}
 	for (i = 0; i < next->len; i++)
-		next->hooks |= next->policy[i]->hooks;
+		vpb_chain_add_calls(next, next->policy[i]);
 	return next;
 
 too_big:

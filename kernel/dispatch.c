@@ -1,62 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Running a device's policy chain: verdict rules and the per-device
- * counters of every hook call.  The access hooks run on every trapped or
- * hooked access, so their runner reads no clock on most runs, keeps its
- * tallies in registers and updates the per-CPU counters once at the end.
+ * Running a device's policy chain for the lifecycle, ioctl and migration
+ * hooks; the access hooks' runner is in run.h.
  */
-#include <linux/timekeeping.h>
-
-#include "vpb.h"
-
-/*
- * What a hook's return value counts as: PASS, HANDLED (where handling
- * means something), a deny (-errno), or an error -- any other value, which
- * is treated as PASS so that a broken policy cannot wedge the device.
- */
-static __always_inline enum vpb_stat vpb_kind(int ret, bool can_handle)
-{
-	if (likely(ret == VFIO_PCI_BPF_PASS))
-		return VPB_STAT_PASS;
-	if (ret == VFIO_PCI_BPF_HANDLED && can_handle)
-		return VPB_STAT_HANDLED;
-	if (ret < 0 && ret >= -VFIO_PCI_BPF_MAX_ERRNO)
-		return VPB_STAT_DENIED;
-	return VPB_STAT_ERROR;
-}
-
-/*
- * Time spent in hooks is sampled: one run of a chain in VPB_TIME_EVERY
- * (per CPU) is timed and counted that many times, so that the others read
- * no clock.  Lifecycle hooks are rare and always timed.
- */
-#define VPB_TIME_EVERY 16
-
-static __always_inline u64 vpb_sample_start(struct vpb_device *vdev)
-{
-	if (likely(this_cpu_inc_return(vdev->stats->runs) % VPB_TIME_EVERY))
-		return 0;
-	return ktime_get_ns();
-}
-
-/*
- * Count one run of @hook's chain: @passed and @erred policies, the
- * verdict @last that ended it (PASS when it ran through), and its time.
- */
-static __always_inline void vpb_count(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook,
-				      unsigned int passed, unsigned int erred,
-				      enum vpb_stat last, u64 start, unsigned int weight)
-{
-	if (unlikely(start))
-		this_cpu_add(vdev->stats->hook[hook][VPB_STAT_NS],
-			     (ktime_get_ns() - start) * weight);
-	if (passed)
-		this_cpu_add(vdev->stats->hook[hook][VPB_STAT_PASS], passed);
-	if (unlikely(erred))
-		this_cpu_add(vdev->stats->hook[hook][VPB_STAT_ERROR], erred);
-	if (last != VPB_STAT_PASS)
-		this_cpu_inc(vdev->stats->hook[hook][last]);
-}
+#include "run.h"
 
 /* One lifecycle or migration hook of one policy, counted on its own. */
 static int vpb_call_one(struct vpb_device *vdev, struct vpb_policy *policy,
@@ -100,48 +47,6 @@ static int vpb_call_one(struct vpb_device *vdev, struct vpb_policy *policy,
 		return ret;
 	/* A lifecycle hook's stray value is ignored; a migration step fails. */
 	return mig ? -EIO : VFIO_PCI_BPF_PASS;
-}
-
-/* The access hooks share one type: call them through their member's offset. */
-typedef int (*vpb_access_hook_t)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
-
-static __always_inline vpb_access_hook_t vpb_access_hook(const struct vfio_pci_bpf_ops *ops,
-							 enum vfio_pci_bpf_hook hook)
-{
-	return *(const vpb_access_hook_t *)((const char *)ops + vpb_hook_offsets[hook]);
-}
-
-/* First verdict other than PASS ends the chain. */
-int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
-		   enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_access *acc)
-{
-	unsigned int i, passed = 0, erred = 0;
-	enum vpb_stat kind = VPB_STAT_PASS;
-	int ret = VFIO_PCI_BPF_PASS;
-	u64 start;
-
-	if (!chain || !(chain->hooks & BIT(hook)))
-		return VFIO_PCI_BPF_PASS;
-	start = vpb_sample_start(vdev);
-	for (i = 0; i < chain->len; i++) {
-		struct vpb_policy *policy = chain->policy[i];
-
-		if (!(policy->hooks & BIT(hook)))
-			continue;
-		ret = vpb_access_hook(policy->ops, hook)(&vdev->info, acc);
-		kind = vpb_kind(ret, true);
-		if (likely(kind == VPB_STAT_PASS)) {
-			passed++;
-			continue;
-		}
-		if (kind != VPB_STAT_ERROR)
-			break;
-		erred++;
-		ret = VFIO_PCI_BPF_PASS;
-		kind = VPB_STAT_PASS;
-	}
-	vpb_count(vdev, hook, passed, erred, kind, start, VPB_TIME_EVERY);
-	return ret;
 }
 
 /*
@@ -198,7 +103,7 @@ int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
 		  unsigned long arg)
 {
 	struct vfio_pci_bpf_ioctl io = { .cmd = cmd, .feature = feature, .arg = arg };
-	unsigned int i, passed = 0, erred = 0;
+	unsigned int i, called = 0, erred = 0;
 	enum vpb_stat kind = VPB_STAT_PASS;
 	int idx, ret = VFIO_PCI_BPF_PASS;
 	struct vpb_chain *chain;
@@ -216,18 +121,11 @@ int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
 		if (!(policy->hooks & BIT(VFIO_PCI_BPF_HOOK_IOCTL)))
 			continue;
 		ret = policy->ops->ioctl(&vdev->info, &io);
-		kind = vpb_kind(ret, false);
-		if (likely(kind == VPB_STAT_PASS)) {
-			passed++;
-			continue;
-		}
-		if (kind != VPB_STAT_ERROR)
+		called++;
+		if (vpb_verdict_ends(&ret, &kind, &erred, false))
 			break;
-		erred++;
-		ret = VFIO_PCI_BPF_PASS;
-		kind = VPB_STAT_PASS;
 	}
-	vpb_count(vdev, VFIO_PCI_BPF_HOOK_IOCTL, passed, erred, kind, start, VPB_TIME_EVERY);
+	vpb_count_run(vdev, VFIO_PCI_BPF_HOOK_IOCTL, called, erred, kind, start);
 	srcu_read_unlock(&vdev->srcu, idx);
 	return ret;
 }

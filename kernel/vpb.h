@@ -45,10 +45,18 @@ struct vpb_trap {
 	u8 bar;
 };
 
+/* The access hooks share one type and are contiguous in enum vfio_pci_bpf_hook. */
+typedef int (*vpb_access_hook_t)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_bpf_access *acc);
+#define VPB_FIRST_ACCESS_HOOK VFIO_PCI_BPF_HOOK_CONFIG_READ
+#define VPB_NR_ACCESS_HOOKS 4
+#define VPB_ACCESS(hook) ((hook) - VPB_FIRST_ACCESS_HOOK)
+
 /*
  * What the hot path needs of a device's policies, replaced whole under the
  * device's lock and read under its SRCU: the policies in call order, the
- * union of their hooks and the trapped ranges.
+ * union of their hooks and the trapped ranges.  For each access hook, the
+ * programs of the policies that implement it, in call order, so that an
+ * access calls them without looking at the others.
  */
 struct vpb_chain {
 	struct rcu_head rcu;
@@ -57,6 +65,8 @@ struct vpb_chain {
 	struct vpb_trap traps[VFIO_PCI_BPF_MAX_TRAPS];
 	unsigned int len;
 	struct vpb_policy *policy[VPB_MAX_CHAIN];
+	u8 nr_calls[VPB_NR_ACCESS_HOOKS];
+	vpb_access_hook_t calls[VPB_NR_ACCESS_HOOKS][VPB_MAX_CHAIN];
 };
 
 /* Calls are not stored: they are the sum of the verdicts. */
@@ -196,8 +206,6 @@ int vpb_run_open(struct vpb_device *vdev);
 void vpb_run_close(struct vpb_device *vdev);
 int vpb_run_ioctl(struct vpb_device *vdev, unsigned int cmd, u32 feature,
 		  unsigned long arg);
-int vpb_run_access(struct vpb_device *vdev, struct vpb_chain *chain,
-		   enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_access *acc);
 int vpb_call_attach(struct vpb_device *vdev, struct vpb_policy *policy);
 int vpb_call_mig(struct vpb_device *vdev, struct vpb_policy *policy,
 		 enum vfio_pci_bpf_hook hook, struct vfio_pci_bpf_mig *mig);
