@@ -99,7 +99,7 @@ qemu_args=(
 	-cpu max -smp "$VM_SMP" -m "$VM_MEM"
 	-device intel-iommu,intremap=on
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $([ "${VM_DEBUG:-1}" = 0 ] || echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh $([ "${VM_INIT:-}" = systemd ] && echo vmtest.systemd=1)"
+	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $([ "${VM_DEBUG:-1}" = 0 ] || echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh $([ "${VM_INIT:-}" != systemd ] || echo vmtest.systemd=1)"
 	-nographic -no-reboot -nodefaults -serial stdio
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
