@@ -11,6 +11,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "kmsg.h"
 #include "params.h"
 #include "policy.h"
 #include "vfio_pci_bpf.h"
@@ -335,17 +336,31 @@ fail:
 	return ret;
 }
 
+/* The kernel log's word on a refused registration, after @err's own. */
+static void vpb_add_kernel_reason(int mark, const struct vpb_loaded *p, char *err, size_t errlen)
+{
+	const struct vfio_pci_bpf_ops *ops = bpf_map__initial_value(p->ops, NULL);
+	char reason[512];
+	size_t used = strlen(err);
+
+	vpb_kmsg_reason(mark, ops ? ops->name : "", reason, sizeof(reason));
+	if (reason[0] && used < errlen)
+		snprintf(err + used, errlen - used, " (kernel: %s)", reason);
+}
+
 int vpb_policy_attach(struct vpb_loaded *p, char *err, size_t errlen)
 {
-	int ret;
+	int mark = vpb_kmsg_mark(), ret;
 
 	vpb_capture_start();
 	p->link = bpf_map__attach_struct_ops(p->ops);
 	if (!p->link) {
 		ret = -errno;
 		vpb_explain(err, errlen, "register", ret);
+		vpb_add_kernel_reason(mark, p, err, errlen);
 		return ret;
 	}
+	vpb_kmsg_forget(mark);
 	return 0;
 }
 

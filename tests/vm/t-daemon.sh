@@ -318,6 +318,23 @@ bad verifier "$CONF/verifier.conf:2: object: cannot load verifier: .*infinite lo
 object = $TEST_POLICIES/bad_loop.bpf.o
 target = $EDU0
 EOF
+# Two migration owners for one device: the kernel refuses the second, and
+# the daemon's error carries the kernel's reason.
+cat >"$SCRATCH/mig1.conf" <<EOF
+[policy]
+object = $POLICIES/edu_migrate.bpf.o
+target = $EDU0
+migration = yes
+EOF
+after_change mv "$SCRATCH/mig1.conf" "$CONF/"
+check_eq "a migration owner from the config attaches to edu0" "guard mig1" "$(policies_of "$EDU0")"
+sed 's/^migration = yes$/priority = 5\nmigration = yes/' "$CONF/mig1.conf" >"$SCRATCH/mig2.conf"
+mv "$SCRATCH/mig2.conf" "$CONF/"
+check "a second owner, mig2.conf, is refused with the kernel's reason" eventually 60 logged \
+	"mig2.conf: cannot attach mig2: register: .*(kernel: .*policy 'mig2': 'mig1' already owns the device's migration)"
+check_eq "...and edu0 keeps guard and mig1" "guard mig1" "$(policies_of "$EDU0")"
+after_change rm -f "$CONF/mig1.conf" "$CONF/mig2.conf"
+check_eq "with both files gone edu0 has guard only" guard "$(policies_of "$EDU0")"
 bad duplicate "duplicate.conf: name: 'guard' is also the name of $CONF/guard.conf's entry" <<EOF
 [policy]
 name = guard

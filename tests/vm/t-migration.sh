@@ -56,6 +56,9 @@ refuses "a second migration owner on A is refused" "$CTL" attach \
 	"$POLICIES/edu_migrate.bpf.o" --target "$EDU_A" --name edu_other --pin /sys/fs/bpf/other
 check "...and the kernel log says who owns it" \
 	grep -q "'edu_other': 'edu_migrate' already owns" <(dmesg)
+check "...which vfio-bpfctl's error repeats" \
+	grep -q "(kernel: .*policy 'edu_other': 'edu_migrate' already owns the device's migration)" \
+	"$SCRATCH/refused"
 refuses "an owner without mig_load does not register" "$CTL" attach \
 	"$TEST_POLICIES/mig_no_load.bpf.o" --target "$EDU_A" --pin /sys/fs/bpf/half
 check "...and the kernel log says what it lacks" \
