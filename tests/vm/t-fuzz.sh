@@ -9,10 +9,10 @@
 # the module's slab caches and unloads it), and every failed request must
 # fail with a documented errno.
 #   FUZZ_SECONDS (default 60) how long; FUZZ_SEED (default: random) replays a run.
-# The guest's two vCPUs share one TCG thread: with a thread each, QEMU 10
-# itself trips over BARs switched on and off under it (an assertion in
-# iotlb_to_section), which the fuzzers' config writes do all the time.
-# vm-env: VM_ACCEL_OPTS=thread=single
+# It needs the test VM's one TCG thread for both vCPUs (run.sh's default):
+# with a thread each, QEMU 10 itself trips over BARs switched on and off
+# under it (an assertion in iotlb_to_section), which the fuzzers' config
+# writes do all the time.
 . "$(dirname "$0")/lib.sh"
 FUZZ=$BUILD/tests/vfio-fuzz
 SECONDS_TOTAL=${FUZZ_SECONDS:-60}

@@ -5,14 +5,10 @@
 # the moment it binds; policies attach and detach while VMMs open and
 # close the device.  Each race first shows it really ran (both outcomes
 # seen), then that the rule held every time.
-# The guest's two vCPUs share one TCG thread, as in t-fuzz: with a thread
-# each, CI saw this guest stall for good in about one run in three, right
-# as the open/close loop below began: one task (a shell being exec'd, or
-# vfio-bpfctl) in a killable wait that never ended, both vCPUs idle; what
-# it waited for was not captured, most likely a 9p reply.
-# Until that is understood it runs with one TCG thread too, and run.sh
-# dumps a stalled guest's blocked tasks and 9p queues to tell more.
-# vm-env: VM_ACCEL_OPTS=thread=single
+# With a TCG thread per vCPU, CI saw this guest stall for good in about one
+# run in three, right as the open/close loop below began: one task in a
+# killable wait that never ended, both vCPUs idle.  The test VM now runs
+# its vCPUs on one TCG thread (tests/vm/run.sh says why).
 . "$(dirname "$0")/lib.sh"
 RACE=$BUILD/tests/vfio-race
 N=20000
