@@ -188,6 +188,14 @@ check_eq "detach of a config entry is refused" \
 	"$(ask '{"command": "detach", "name": "guard"}' | answer)"
 check_eq "detach of no entry is refused" "False detach: 'nosuch' is no runtime entry of vfio-bpfd" \
 	"$(ask '{"command": "detach", "name": "nosuch"}' | answer)"
+# A name is a path under the state folder: one that climbs out is no name.
+decoy=$(dirname "$SCRATCH")/decoy.conf # what $STATE/../../decoy.conf is
+echo "[policy]" >"$decoy"
+check_eq "detach of a name that is a path is refused" \
+	"False detach: name: '../../decoy' is no entry name" \
+	"$(ask '{"command": "detach", "name": "../../decoy"}' | answer)"
+check "...and the file it pointed at is still there" test -e "$decoy"
+rm -f "$decoy"
 check_eq "...and nothing changed" "$before" "$(everything)"
 rt1=$(link_id rt1)
 after_change kill -HUP "$daemon"

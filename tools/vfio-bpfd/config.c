@@ -59,7 +59,7 @@ __attribute__((format(printf, 4, 5))) static int fail_at(struct parse_ctx *c, in
 /* A key's refusal: inih goes on after it, but only the first error is kept. */
 #define refuse(c, key, ...) fail_at(c, (c)->line, key, __VA_ARGS__)
 
-static bool name_ok(const char *name)
+bool bpfd_name_ok(const char *name)
 {
 	size_t i;
 
@@ -105,7 +105,7 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 		strcpy(e->object, value);
 		e->object_line = c->line;
 	} else if (!strcmp(key, "name")) {
-		if (!name_ok(value))
+		if (!bpfd_name_ok(value))
 			return refuse(c, key, "'%s': 1 to 31 letters, digits, '_' or '-'", value);
 		strcpy(e->name, value);
 	} else if (!strcmp(key, "target") || !strcmp(key, "vfs_of")) {
@@ -213,7 +213,7 @@ int bpfd_parse_file(const char *path, struct bpfd_entry *entry, char *err, size_
 		return ret;
 	if (!entry->name[0])
 		default_name(entry, path);
-	if (!name_ok(entry->name))
+	if (!bpfd_name_ok(entry->name))
 		return fail_at(&c, 0, "name", "'%s' (from the file name) is no policy name",
 			       entry->name),
 		       -1;

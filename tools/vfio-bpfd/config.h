@@ -57,6 +57,9 @@ struct bpfd_config {
  * @err.
  */
 int bpfd_parse_file(const char *path, struct bpfd_entry *entry, char *err, size_t errlen);
+/* An entry name: 1 to 31 letters, digits, '_' or '-' (a bpffs pin's and a file's). */
+bool bpfd_name_ok(const char *name);
+
 /*
  * Parses @text as a file's contents, by the same rules, except that it
  * must name the entry; errors are "LABEL: KEY: why" (no lines: the text is

@@ -122,6 +122,12 @@ struct json_object *bpfd_runtime_detach(const struct bpfd_runtime *rt, struct js
 		snprintf(why, whylen, "detach: name: missing (the runtime entry's name)");
 		return NULL;
 	}
+	/* It becomes a path: nothing but a name may reach that. */
+	if (!bpfd_name_ok(json_object_get_string(name))) {
+		snprintf(why, whylen, "detach: name: '%.64s' is no entry name",
+			 json_object_get_string(name));
+		return NULL;
+	}
 	owner = bpfd_runtime_owner(rt, json_object_get_string(name));
 	if (!owner || strcmp(owner, "runtime")) {
 		snprintf(why, whylen, "detach: '%.64s' is %s", json_object_get_string(name),
