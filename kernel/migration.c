@@ -14,7 +14,8 @@
  *
  * Locks: vpb_mig.lock is taken inside vpb_device.lock (at close) and alone
  * by the migration ioctls, which hold the device's SRCU across the owner's
- * hooks so that the owner cannot be freed under them.
+ * hooks so that the owner cannot be freed under them.  A data fd's own lock
+ * (mig_file.c) nests inside vpb_mig.lock and is the innermost.
  */
 #define pr_fmt(fmt) "vfio_pci_bpf: " fmt
 
