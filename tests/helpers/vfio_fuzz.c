@@ -30,6 +30,7 @@
 
 #include "bdf.h"
 #include "errname.h"
+#include "mig.h"
 #include "vfio.h"
 
 #define REGION(index) ((uint64_t)(index) << 40)
@@ -240,20 +241,6 @@ static void mig_fd_replace(int fd)
 		close(old);
 }
 
-static long mig_feature(uint32_t flags, void *data, size_t len)
-{
-	struct {
-		struct vfio_device_feature hdr;
-		uint8_t data[32];
-	} f = { .hdr = { .argsz = sizeof(f.hdr) + len, .flags = flags } };
-	long ret;
-
-	memcpy(f.data, data, len);
-	ret = ioctl(dev.device, VFIO_DEVICE_FEATURE, &f) ? -errno : 0;
-	memcpy(data, f.data, len);
-	return ret;
-}
-
 /* What this thread last read from a data fd: written back, it is a real stream. */
 static __thread uint8_t saved[1024];
 static __thread size_t saved_len;
@@ -303,22 +290,24 @@ static long fuzz_mig_once(uint64_t *s, const char **what)
 	switch (rnd(s) % 4) {
 	case 0:
 		*what = "MIG_DEVICE_STATE";
-		ret = mig_feature(VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-				  &state, sizeof(state));
+		ret = vc_feature(&dev,
+				 VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+				 &state, sizeof(state));
 		if (!ret && state.data_fd >= 0)
 			mig_fd_replace(state.data_fd);
 		return ret;
 	case 1:
 		*what = "MIG_DATA_SIZE";
-		return mig_feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
-				   &size, sizeof(size));
+		return vc_feature(&dev, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+				  &size, sizeof(size));
 	default:
 		fd = mig_fd_dup();
 		if (fd < 0) {
 			*what = "MIG_DEVICE_STATE get";
-			return mig_feature(VFIO_DEVICE_FEATURE_GET |
-						   VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-					   &state, sizeof(state));
+			return vc_feature(&dev,
+					  VFIO_DEVICE_FEATURE_GET |
+						  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+					  &state, sizeof(state));
 		}
 		ret = fuzz_mig_data(s, fd, what);
 		close(fd);

@@ -43,8 +43,7 @@ static const char *state_name(uint32_t state)
 	return state < NR_STATES ? state_names[state] : "?";
 }
 
-/* One VFIO_DEVICE_FEATURE with @len bytes of data in and out of @data. */
-static int feature(const struct vc_dev *dev, uint32_t flags, void *data, size_t len)
+int vc_feature(const struct vc_dev *dev, uint32_t flags, void *data, size_t len)
 {
 	struct vfio_device_feature *f = calloc(1, sizeof(*f) + len);
 	int ret;
@@ -64,8 +63,8 @@ static int feature(const struct vc_dev *dev, uint32_t flags, void *data, size_t 
 static int set_state(struct vc_dev *dev, uint32_t state, char *out, size_t outlen)
 {
 	struct vfio_device_feature_mig_state mig = { .device_state = state, .data_fd = -1 };
-	int ret = feature(dev, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &mig,
-			  sizeof(mig));
+	int ret = vc_feature(dev, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+			     &mig, sizeof(mig));
 
 	if (ret)
 		return ret;
@@ -142,24 +141,25 @@ static int run(struct vc_dev *dev, const char *op, const char *arg, char *out, s
 	if (!strcmp(op, "mig-flags")) {
 		struct vfio_device_feature_migration m = { 0 };
 
-		ret = feature(dev, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIGRATION, &m,
-			      sizeof(m));
+		ret = vc_feature(dev, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIGRATION, &m,
+				 sizeof(m));
 		snprintf(out, outlen, "0x%" PRIx64, (uint64_t)m.flags);
 		return ret;
 	}
 	if (!strcmp(op, "mig-state")) {
 		struct vfio_device_feature_mig_state m = { 0 };
 
-		ret = feature(dev, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-			      &m, sizeof(m));
+		ret = vc_feature(dev,
+				 VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE, &m,
+				 sizeof(m));
 		snprintf(out, outlen, "%s", state_name(m.device_state));
 		return ret;
 	}
 	if (!strcmp(op, "mig-size")) {
 		struct vfio_device_feature_mig_data_size m = { 0 };
 
-		ret = feature(dev, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE, &m,
-			      sizeof(m));
+		ret = vc_feature(dev, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+				 &m, sizeof(m));
 		snprintf(out, outlen, "%" PRIu64, (uint64_t)m.stop_copy_length);
 		return ret;
 	}
