@@ -268,6 +268,18 @@ static int vpb_mig_load(struct vpb_device *vdev, struct vpb_policy *owner)
 	return ret;
 }
 
+/*
+ * The end of an arc that may have changed the device half way (a quiesce
+ * before a failed save, a half-done load): failed, only a reset helps.
+ */
+static struct file *vpb_mig_done_or_error(struct vpb_mig *mig, int ret)
+{
+	if (!ret)
+		return NULL;
+	mig->state = VFIO_DEVICE_STATE_ERROR;
+	return ERR_PTR(ret);
+}
+
 /* One arc; returns the data fd's file on arcs that open one. */
 static struct file *vpb_mig_step(struct vpb_device *vdev, struct vpb_policy *owner,
 				 u32 next)
@@ -280,14 +292,8 @@ static struct file *vpb_mig_step(struct vpb_device *vdev, struct vpb_policy *own
 
 	if (!vpb_mig_saving(cur) && vpb_mig_saving(next))
 		return vpb_mig_save(vdev, owner, cur, next);
-	if (cur != VFIO_DEVICE_STATE_STOP_COPY && next == VFIO_DEVICE_STATE_STOP_COPY) {
-		ret = vpb_mig_save_final(vdev, owner, cur);
-		/* The owner may have quiesced the device already. */
-		if (!ret)
-			return NULL;
-		mig->state = VFIO_DEVICE_STATE_ERROR;
-		return ERR_PTR(ret);
-	}
+	if (cur != VFIO_DEVICE_STATE_STOP_COPY && next == VFIO_DEVICE_STATE_STOP_COPY)
+		return vpb_mig_done_or_error(mig, vpb_mig_save_final(vdev, owner, cur));
 	if (cur == VFIO_DEVICE_STATE_STOP && next == VFIO_DEVICE_STATE_RESUMING) {
 		ret = vpb_mig_arc(vdev, owner, cur, next);
 		if (ret)
@@ -299,14 +305,8 @@ static struct file *vpb_mig_step(struct vpb_device *vdev, struct vpb_policy *own
 		mig->resume = mf;
 		return vpb_mig_file_get(mf);
 	}
-	if (cur == VFIO_DEVICE_STATE_RESUMING && next == VFIO_DEVICE_STATE_STOP) {
-		ret = vpb_mig_load(vdev, owner);
-		/* Half-loaded or refused, the device needs a reset. */
-		if (!ret)
-			return NULL;
-		mig->state = VFIO_DEVICE_STATE_ERROR;
-		return ERR_PTR(ret);
-	}
+	if (cur == VFIO_DEVICE_STATE_RESUMING && next == VFIO_DEVICE_STATE_STOP)
+		return vpb_mig_done_or_error(mig, vpb_mig_load(vdev, owner));
 	/* Leaving the saving group ends the data transfer session. */
 	if (vpb_mig_saving(cur) && !vpb_mig_saving(next)) {
 		vpb_mig_file_disable(mig->save);
