@@ -71,6 +71,15 @@ static int parse_id(const char *text, uint16_t *id)
 	return 0;
 }
 
+static int parse_addr(const char *text, uint32_t *addr)
+{
+	if (vpb_parse_bdf(text, addr)) {
+		fprintf(stderr, "vfio-bpfctl: bad PCI address '%s'\n", text);
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse POLICY-OPTIONS and the command's own; the object is positional. */
 static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, const char **pin,
 			     int *events)
@@ -93,10 +102,8 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (vpb_parse_bdf(optarg, &o->target)) {
-				fprintf(stderr, "vfio-bpfctl: bad PCI address '%s'\n", optarg);
+			if (parse_addr(optarg, &o->target))
 				return -1;
-			}
 			o->has_target = true;
 			break;
 		case 'v':
@@ -116,10 +123,8 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 			o->has_class = true;
 			break;
 		case 'F':
-			if (vpb_parse_bdf(optarg, &o->vfs_of)) {
-				fprintf(stderr, "vfio-bpfctl: bad PCI address '%s'\n", optarg);
+			if (parse_addr(optarg, &o->vfs_of))
 				return -1;
-			}
 			o->has_vfs_of = true;
 			break;
 		case 'd':
