@@ -135,6 +135,17 @@ eventually() {
 # wait_for_line FILE TEXT: a background client reached a point.
 wait_for_line() { eventually 60 grep -q "$2" "$1"; }
 
+# bind_while_opened BDF: bind BDF to vfio-pci-bpf while a VMM keeps trying
+# to open it; what that VMM's first successful open saw (BAR0's sparse mmap
+# areas, "sparse 0 = ...") is then in $SCRATCH/first.
+bind_while_opened() {
+	local racer
+	"$BUILD/tests/vfio-race" "$1" first-open 0 >"$SCRATCH/first" 2>&1 &
+	racer=$!
+	check "bind $1 while a VMM keeps trying to open it" bind "$1" vfio-pci-bpf
+	wait "$racer"
+}
+
 declare -A LOOP_PIDS
 # start_loop NAME BDF OP ARGS...: a client repeating OP in the background
 # until stop_loop NAME; its tally lands in $SCRATCH/NAME.

@@ -111,10 +111,7 @@ check "...and the kernel log says so" \
 check "vfio-bpfctl devices says it waits" sh -c \
 	"'$CTL' devices | grep -qx 'pending: trap_later waits for $EDU1 to bind'"
 # A VMM that opens edu1 the moment it can already finds BAR0's first page trapped.
-"$BUILD/tests/vfio-race" "$EDU1" first-open 0 >"$SCRATCH/first" 2>&1 &
-racer=$!
-check "bind edu1" bind "$EDU1" vfio-pci-bpf
-wait "$racer"
+bind_while_opened "$EDU1"
 check_eq "the VMM's first open already saw the trap" "sparse 0 = 0x1000+0xff000" \
 	"$(cat "$SCRATCH/first")"
 check_eq "edu1 has the policy from its bind on" trap_later "$(policies_of "$EDU1")"

@@ -83,10 +83,7 @@ check "STATUS names the policies and devices" grep -q "^STATUS=2 policies from $
 check_eq "edu0 has guard" guard "$(policies_of "$EDU0")"
 check_eq "edu0 reads vendor 0x1111" 0x1111 "$(op "$EDU0" cfg-read 0 2)"
 check "trap1 waits for edu1" grep -qx "trap1 $EDU1 pending" "$DRIVER_POLICIES"
-"$BUILD/tests/vfio-race" "$EDU1" first-open 0 >"$SCRATCH/first" 2>&1 &
-racer=$!
-check "bind edu1 while a VMM keeps trying to open it" bind "$EDU1" vfio-pci-bpf
-wait "$racer"
+bind_while_opened "$EDU1"
 check_eq "the VMM's first open already found trap1's trap" "sparse 0 = 0x1000+0xff000" \
 	"$(cat "$SCRATCH/first")"
 check_eq "edu1 has guard and trap1" "guard trap1" "$(policies_of "$EDU1")"

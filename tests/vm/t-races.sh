@@ -83,10 +83,7 @@ wait_for_line "$SCRATCH/hold0" holding
 busy=$!
 # A moment for that attach to start; without it the check below only gets weaker.
 sleep 0.5
-"$RACE" "$EDU1" first-open 0 >"$SCRATCH/first" 2>&1 &
-racer=$!
-check "rebind edu1 while a VMM keeps trying to open it" bind "$EDU1" vfio-pci-bpf
-wait "$racer"
+bind_while_opened "$EDU1"
 wait "$busy"
 check_eq "its first successful open already saw the trap" "sparse 0 = 0x1000+0xff000" \
 	"$(cat "$SCRATCH/first")"
