@@ -12,7 +12,7 @@ BACKPORTS_LIST=/etc/apt/sources.list.d/vfio-pci-bpf-backports.sources
 BASE_PKGS=(make gcc clang-19 libelf-dev zlib1g-dev pkg-config pahole
 	busybox-static cpio xz-utils kmod pciutils libcmocka-dev libjson-c-dev
 	libudev-dev libinih-dev libsystemd-dev libmicrohttpd-dev python3-prometheus-client
-	curl dkms socat python3 util-linux)
+	curl dkms socat python3 util-linux systemd)
 # bpftool is not among them: the project builds its own (tools/bpftool).
 BACKPORT_PKGS=(qemu-system-x86 libbpf-dev)
 
