@@ -36,6 +36,12 @@ BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 TEST_BPF_SRCS := $(wildcard tests/bpf/*.bpf.c)
 TEST_BPF_OBJS := $(patsubst tests/bpf/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+# tests/bpf/forged_arg.bpf.c once per kfunc and forgery: KFUNC.FORGE.bpf.o.
+FORGED_KFUNCS := config_read config_write bar_read bar_write bar_poll trap_bar untrap_bar \
+	mig_write mig_read
+FORGED_KINDS := genuine stack map_value ringbuf arena map_scalar kptr obj_new
+FORGED_OBJS := $(foreach k,$(FORGED_KFUNCS),$(foreach f,$(FORGED_KINDS),$(BUILD)/tests/bpf/forged/$(k).$(f).bpf.o)) \
+	$(foreach k,config_read config_write bar_read bar_write bar_poll,$(BUILD)/tests/bpf/forged/$(k).walked.bpf.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
@@ -78,7 +84,7 @@ $(NATIVE_KO): tests/native/vfio_pci_native.c tests/native/Kbuild $(KDIR_STAMP)
 	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(@D) $(if $(V),V=$(V)) modules
 
 # --- BPF policies --------------------------------------------------------
-bpf: $(BPF_OBJS) $(TEST_BPF_OBJS)
+bpf: $(BPF_OBJS) $(TEST_BPF_OBJS) $(FORGED_OBJS)
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c include/vfio_pci_bpf.h
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)
@@ -87,6 +93,11 @@ $(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c include/vfio_pci_bpf.h
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/tests/bpf/forged/%.bpf.o: tests/bpf/forged_arg.bpf.c include/vfio_pci_bpf.h
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DKFUNC=$(basename $*) \
+		-DFORGE=$(shell echo '$(subst .,,$(suffix $*))' | tr a-z A-Z) -c $< -o $@
 
 # --- userspace tools -----------------------------------------------------
 tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(BPFTOOL)

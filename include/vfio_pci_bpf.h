@@ -7,6 +7,13 @@
  *   clang-19 -g -O2 -target bpf -D__TARGET_ARCH_x86 -I <this folder> \
  *     -I /usr/include/$(gcc -dumpmachine) -c policy.bpf.c -o policy.bpf.o
  * and take errno constants from <asm-generic/errno.h>.
+ *
+ * Stable: every value defined here, the meaning of each field, and the
+ * offset of every field of the structs (new fields only ever go at the
+ * end).  A flag bit this module does not know is refused at registration,
+ * so a policy built against a newer header fails loudly on an older module
+ * instead of running without what it asked for.  There is deliberately no
+ * "all flags" mask: each policy names the flags it means.
  */
 #ifndef VFIO_PCI_BPF_H
 #define VFIO_PCI_BPF_H
@@ -33,9 +40,19 @@
 #define VFIO_PCI_BPF_ADDR_DEV(a) (((a) >> 3) & 0x1f)
 #define VFIO_PCI_BPF_ADDR_FN(a) ((a) & 0x7)
 
+struct pci_dev;
+
 /*
  * The hooked device as a policy sees it.  Read-only: the verifier refuses
  * writes to every field.
+ *
+ * This struct, like struct vfio_pci_bpf_mig, holds a pointer, and that is
+ * what keeps a policy from forging one: the verifier lets a program pass
+ * its own memory (stack, map value, ring buffer, arena) to a kfunc only
+ * where the kfunc's argument points to scalars alone.  A struct with a
+ * pointer member is a kernel object to it, so a kfunc taking one accepts
+ * only the trusted pointer the hook was given ("must point to scalar, or
+ * struct with scalar" otherwise; docs/hooks.md).  Keep a pointer in both.
  */
 struct vfio_pci_bpf_dev {
 	__u32 addr; /* VFIO_PCI_BPF_ADDR() of this function */
@@ -49,6 +66,7 @@ struct vfio_pci_bpf_dev {
 	__u32 pf_addr; /* address of the PF when is_vf, else 0 */
 	__u32 class_code; /* 24 bits: base class, subclass, programming interface */
 	__u64 bar_size[VFIO_PCI_BPF_NUM_BARS];
+	const struct pci_dev *pdev; /* the function itself, for tracing */
 };
 
 /*
@@ -63,8 +81,12 @@ enum vfio_pci_bpf_verdict {
 /* For writes, handling means absorbing: the write never reaches hardware. */
 #define VFIO_PCI_BPF_DROP VFIO_PCI_BPF_HANDLED
 
-/* Deepest errno a hook may return; anything below is an error verdict. */
-#define VFIO_PCI_BPF_MAX_ERRNO 4095
+/*
+ * Deepest errno a hook may return; anything below is an error verdict.
+ * The kernel's own codes from 512 up (ERESTARTSYS, ENOIOCTLCMD, ...) must
+ * never reach the VMM, so they are errors too.
+ */
+#define VFIO_PCI_BPF_MAX_ERRNO 511
 
 /*
  * One config-space or BAR access, a kernel copy: the VMM's memory is never
@@ -105,8 +127,6 @@ struct vfio_pci_bpf_ioctl {
 #define VFIO_PCI_BPF_F_MIGRATION (1U << 0)
 #define VFIO_PCI_BPF_F_MIG_P2P (1U << 1)
 #define VFIO_PCI_BPF_F_MIG_PRE_COPY (1U << 2)
-#define VFIO_PCI_BPF_F_ALL \
-	(VFIO_PCI_BPF_F_MIGRATION | VFIO_PCI_BPF_F_MIG_P2P | VFIO_PCI_BPF_F_MIG_PRE_COPY)
 
 /*
  * One migration step as the owner sees it.  The module walks the VFIO
@@ -123,6 +143,7 @@ struct vfio_pci_bpf_mig {
 	__u32 len;
 	__u32 pos;
 	__u32 flags;
+	const struct vfio_pci_bpf_dev *dev; /* the device whose state moves */
 };
 
 /* Largest mig_size a policy may declare. */

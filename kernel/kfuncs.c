@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Kfuncs of vfio_pci_bpf_ops programs.  Each acts on the hooked device
- * only (KF_TRUSTED_ARGS: the pointer is the one the hook was given), checks
+ * only: with KF_TRUSTED_ARGS, and a context struct that is a kernel object
+ * to the verifier (it holds a pointer, see the ABI header), the only
+ * pointer a program can pass is the one its hook was given.  Each checks
  * bounds and alignment first, and never hands BPF an address.
  */
 #define pr_fmt(fmt) "vfio_pci_bpf: " fmt

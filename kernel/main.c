@@ -28,6 +28,7 @@ static void vpb_fill_info(struct vpb_device *vdev)
 	info->subsystem_vendor = pdev->subsystem_vendor;
 	info->subsystem_device = pdev->subsystem_device;
 	info->class_code = pdev->class;
+	info->pdev = pdev;
 	if (pdev->is_virtfn) {
 		struct pci_dev *pf = pci_physfn(pdev);
 		int id = pci_iov_vf_id(pdev);

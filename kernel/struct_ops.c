@@ -46,10 +46,37 @@ static int vpb_hook_of(u32 moff)
 	return -1;
 }
 
+/*
+ * Whether struct @id of @btf has a pointer member.  The kfuncs' context
+ * structs must: the verifier lets a program pass memory of its own (stack,
+ * map value, ...) for a pointer to a struct of scalars alone, and then a
+ * policy could forge the device a kfunc acts on.
+ */
+static bool vpb_has_pointer(const struct btf *btf, u32 id)
+{
+	const struct btf_type *t = btf_type_by_id(btf, id), *mt;
+	const struct btf_member *member;
+	u32 i;
+
+	if (!t || !btf_type_is_struct(t))
+		return false;
+	for_each_member(i, t, member) {
+		/* The member's own type: a const pointee is no modifier of it. */
+		mt = btf_type_by_id(btf, member->type);
+		if (mt && btf_type_is_ptr(mt))
+			return true;
+	}
+	return false;
+}
+
 static int vpb_ops_init(struct btf *btf)
 {
 	if (!vpb_ops_type_id || !vpb_access_type_id)
 		return -EINVAL;
+	if (!vpb_has_pointer(btf, vpb_dev_type_id) || !vpb_has_pointer(btf, vpb_mig_type_id)) {
+		pr_err("struct vfio_pci_bpf_dev and vfio_pci_bpf_mig must hold a pointer\n");
+		return -EINVAL;
+	}
 	vpb_btf = btf;
 	BUILD_BUG_ON(offsetof(struct vfio_pci_bpf_ops, attach) != VPB_ATTACH_MEMBER);
 	vpb_kfuncs_set_btf(btf, vpb_ops_type_id);
@@ -150,7 +177,7 @@ static int vpb_init_member(const struct btf_type *t, const struct btf_member *me
 		ops->device = uops->device;
 		return 1;
 	case offsetof(struct vfio_pci_bpf_ops, flags):
-		if (uops->flags & ~VFIO_PCI_BPF_F_ALL)
+		if (uops->flags & ~VPB_KNOWN_FLAGS)
 			return -EINVAL;
 		ops->flags = uops->flags;
 		return 1;

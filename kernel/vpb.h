@@ -174,9 +174,9 @@ static inline struct vpb_device *vpb_from_core(struct vfio_pci_core_device *core
 	return container_of(core, struct vpb_device, core);
 }
 
-static inline struct vpb_device *vpb_from_info(struct vfio_pci_bpf_dev *info)
+static inline struct vpb_device *vpb_from_info(const struct vfio_pci_bpf_dev *info)
 {
-	return container_of(info, struct vpb_device, info);
+	return container_of((struct vfio_pci_bpf_dev *)info, struct vpb_device, info);
 }
 
 /* bind.c: policies on devices */
@@ -237,6 +237,10 @@ int vpb_mig_may_chain(struct vpb_device *vdev, struct vpb_policy *in,
 		      struct vpb_policy *out);
 void vpb_mig_advertise(struct vpb_device *vdev);
 void vpb_mig_reset(struct vpb_device *vdev);
+/* The flags this module knows; a policy asking for any other is refused. */
+#define VPB_KNOWN_FLAGS                                                        \
+	(VFIO_PCI_BPF_F_MIGRATION | VFIO_PCI_BPF_F_MIG_P2P | VFIO_PCI_BPF_F_MIG_PRE_COPY)
+
 static inline bool vpb_owns_migration(const struct vpb_policy *policy)
 {
 	return policy->ops->flags & VFIO_PCI_BPF_F_MIGRATION;

@@ -32,4 +32,39 @@ check_eq "bar_read of edu's ID register on the open device" $((0x010000ed)) "$(r
 check_eq "bar_poll for that value: matched" 0 "$(report 11)"
 detach_pin /sys/fs/bpf/edges
 check_eq "no BAR stays mapped after the VMM closed" "$regions_before" "$(grep -c vfio /proc/iomem)"
+
+# A hostile policy hands each kfunc a context it made up instead of the one
+# its hook got (tests/bpf/forged_arg.bpf.c); the verifier refuses each at
+# load, with the message docs/hooks.md explains.  The same program with the
+# hook's own pointer loads, so what is refused is the forgery alone.
+refusal_of() {
+	case $1 in
+	kptr | walked) echo "must be referenced or trusted" ;;
+	obj_new) echo "expected pointer to STRUCT vfio_pci_bpf_" ;;
+	*) echo "must point to scalar, or struct with scalar" ;;
+	esac
+}
+NOWHERE=0000:ff:1f.7
+for obj in "$TEST_POLICIES"/forged/*.genuine.bpf.o; do
+	kfunc=$(basename "$obj" .genuine.bpf.o)
+	check "$kfunc with the hook's own pointer loads" "$CTL" attach "$obj" --target "$NOWHERE" \
+		--pin /sys/fs/bpf/genuine
+	rm -f /sys/fs/bpf/genuine
+	for forged in "$TEST_POLICIES/forged/$kfunc".*.bpf.o; do
+		kind=${forged#*/"$kfunc".}
+		kind=${kind%.bpf.o}
+		[ "$kind" = genuine ] && continue
+		if "$CTL" attach "$forged" --target "$NOWHERE" --pin /sys/fs/bpf/forged \
+			>"$SCRATCH/out" 2>&1; then
+			fail "$kfunc on a forged context ($kind) refused" "it loaded"
+			rm -f /sys/fs/bpf/forged
+		elif grep -qF "$(refusal_of "$kind")" "$SCRATCH/out"; then
+			ok "$kfunc on a forged context ($kind) refused: $(refusal_of "$kind")"
+		else
+			fail "$kfunc on a forged context ($kind) refused by the verifier" \
+				"$(tail -n 2 "$SCRATCH/out")"
+		fi
+	done
+done
+check_eq "no forged policy left registered" "" "$(grep forged_arg /sys/bus/pci/drivers/vfio-pci-bpf/policies)"
 finish
