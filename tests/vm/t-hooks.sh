@@ -127,6 +127,20 @@ before=$(counter "$EDU0" hook.config_read.error)
 check_eq "invalid verdict treated as PASS" 0x1234 "$(op "$EDU0" cfg-read 0 2)"
 check_eq "invalid verdict counted as an error" $((before + 1)) "$(counter "$EDU0" hook.config_read.error)"
 detach_pin /sys/fs/bpf/bad
+# The kernel's own codes (ERESTARTSYS 512, ENOIOCTLCMD 515, ... 4095) must
+# never reach the VMM: a hook that returns one erred; its access passes.
+for code in -512 -515 -4095; do
+	"$CTL" attach "$TEST_POLICIES/bad_verdict.bpf.o" --target "$EDU0" --set verdict=$code \
+		--pin /sys/fs/bpf/bad >/dev/null
+	before=$(counter "$EDU0" hook.config_read.error)
+	check_eq "a hook's $code is no deny: the read passes" 0x1234 "$(op "$EDU0" cfg-read 0 2)"
+	check_eq "...and counts as an error" $((before + 1)) "$(counter "$EDU0" hook.config_read.error)"
+	detach_pin /sys/fs/bpf/bad
+done
+"$CTL" attach "$TEST_POLICIES/bad_verdict.bpf.o" --target "$EDU0" --set verdict=-511 \
+	--pin /sys/fs/bpf/bad >/dev/null
+check_eq "the deepest deny, -511, reaches the VMM" "error E511" "$(op "$EDU0" cfg-read 0 2)"
+detach_pin /sys/fs/bpf/bad
 check "attach kfunc_probe" "$CTL" attach "$TEST_POLICIES/kfunc_probe.bpf.o" --target "$EDU0" \
 	--pin /sys/fs/bpf/probe
 op "$EDU0" bar-write 0 4 4 0x1111 >/dev/null
