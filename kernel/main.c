@@ -146,11 +146,7 @@ static noinline long vpb_ioctl_slow(struct vpb_device *vdev, unsigned int cmd,
 	}
 	if (cmd == VFIO_DEVICE_IOEVENTFD && vpb_hot(vdev, VPB_HOT_ANY_BAR))
 		return vpb_trap_ioeventfd(vdev, arg);
-	ret = vfio_pci_core_ioctl(&vdev->core.vdev, cmd, arg);
-	/* The uAPI: a reset device is RUNNING, with no data fd. */
-	if (cmd == VFIO_DEVICE_RESET && !ret && vdev->core.vdev.mig_ops)
-		vpb_mig_reset(vdev);
-	return ret;
+	return vfio_pci_core_ioctl(&vdev->core.vdev, cmd, arg);
 }
 
 /* Without any policy, one load and a test before vfio-pci-core. */
@@ -254,6 +250,20 @@ static void vpb_remove(struct pci_dev *pdev)
 	vfio_put_device(&core->vdev);
 }
 
+/* The uAPI: a reset device is RUNNING, with no data fd, whoever reset it. */
+static void vpb_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+
+	if (core)
+		vpb_mig_reset_done(vpb_from_core(core));
+}
+
+static const struct pci_error_handlers vpb_err_handlers = {
+	.error_detected = vfio_pci_core_aer_err_detected,
+	.reset_done = vpb_reset_done,
+};
+
 static int vpb_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
 {
 	return vfio_pci_core_sriov_configure(dev_get_drvdata(&pdev->dev),
@@ -272,7 +282,7 @@ static struct pci_driver vpb_pci_driver = {
 	.id_table = vpb_pci_table,
 	.probe = vpb_probe,
 	.remove = vpb_remove,
-	.err_handler = &vfio_pci_core_err_handlers,
+	.err_handler = &vpb_err_handlers,
 	.sriov_configure = vpb_sriov_configure,
 	.driver_managed_dma = true,
 	.dev_groups = vpb_dev_groups,

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A migration data fd: a stream file over a kernel buffer, read to EOF in
- * STOP_COPY or written in RESUMING, where each write is checked at once so
- * that a bad stream fails the VMM's load itself.  A save file opened on
- * entry to PRE_COPY holds the pre-copy record; reading past it fails with
- * ENOMSG (the uAPI's "no more for now") until STOP_COPY appends the final
- * record, after which the end of the buffer is the end of the stream.  The device disables the
- * file (freeing the buffer) when the arc ends, at reset and at close, all
- * before the device can go away; the file itself lives until its last
- * reference is dropped and uses the device only while not disabled.
+ * the saving states or written in RESUMING, where each write is checked at
+ * once so that a bad stream fails the VMM's load itself.  A save file
+ * opened on entry to PRE_COPY holds the pre-copy record; reading past it
+ * fails with ENOMSG (the uAPI's "no more for now") until STOP_COPY appends
+ * the final record, after which the end of the buffer is the end of the
+ * stream.  The device disables the file (freeing the buffer) when the arc
+ * ends, at reset and at close, all before the device can go away; the file
+ * itself lives until its last reference is dropped and uses the device only
+ * while not disabled.
+ *
+ * The VMM's memory is copied to and from a chunk of the reader's or
+ * writer's own, never under the lock the device takes to disable the file:
+ * a VMM whose buffer faults forever (userfaultfd, a FUSE file) stalls its
+ * own read or write, and nothing else.
  */
 #define pr_fmt(fmt) "vfio_pci_bpf: " fmt
 
@@ -20,75 +26,128 @@
 
 #include "vpb.h"
 
+/* What a read or write moves per round between the VMM and the buffer. */
+#define VPB_MIG_CHUNK PAGE_SIZE
+
 struct vpb_mig_file {
 	struct file *filp;
-	struct mutex lock; /* everything below */
+	/*
+	 * One reader or writer at a time, held across its user copies; taken
+	 * by the fd's read and write only.  Outside @lock.
+	 */
+	struct mutex io_lock;
+	struct mutex lock; /* everything below; never held across a user copy */
 	bool disabled;
-	bool precopy; /* a save file in PRE_COPY: the final record is to come */
+	bool resume; /* written by the VMM, not read */
+	bool final; /* a save file holds its final record: its end is EOF */
 	struct vpb_device *vdev; /* while not disabled */
 	int refused; /* -errno a resume stream was refused with, or 0 */
 	u8 *buf;
+	size_t size; /* room in @buf */
 	size_t len; /* bytes in @buf */
+	size_t pos; /* of a save file: what the VMM read */
 	struct vpb_mig_expect want; /* of a resume stream */
+	struct vpb_mig_check check; /* of a resume stream */
 };
 
-static ssize_t vpb_mig_read_locked(struct vpb_mig_file *mf, char __user *ubuf,
-				   size_t count, loff_t *pos)
+/* Up to @n bytes the VMM reads next, into @chunk; 0 at EOF, or -errno. */
+static ssize_t vpb_mig_take_chunk(struct vpb_mig_file *mf, void *chunk, size_t n)
 {
-	size_t n = min_t(size_t, count, mf->len - *pos);
+	ssize_t ret;
 
-	if (!n && count && mf->precopy)
-		return -ENOMSG;
-	if (copy_to_user(ubuf, mf->buf + *pos, n))
-		return -EFAULT;
-	*pos += n;
-	return n;
+	mutex_lock(&mf->lock);
+	if (mf->disabled) {
+		ret = -ENODEV;
+	} else if (mf->pos == mf->len && !mf->final) {
+		ret = -ENOMSG;
+	} else {
+		ret = min(n, mf->len - mf->pos);
+		memcpy(chunk, mf->buf + mf->pos, ret);
+	}
+	mutex_unlock(&mf->lock);
+	return ret;
 }
 
-/* Appends and checks what the stream is so far; a refusal is final. */
-static ssize_t vpb_mig_write_locked(struct vpb_mig_file *mf, const char __user *ubuf,
-				    size_t count, loff_t *pos)
+/* Appends @n bytes the VMM wrote and checks the stream so far. */
+static int vpb_mig_put_chunk(struct vpb_mig_file *mf, const void *chunk, size_t n)
 {
-	const char *why;
+	const char *why = NULL;
+	int ret = 0;
 
-	if (mf->refused)
-		return mf->refused;
-	if (count > vpb_mig_max_stream(&mf->want) - mf->len) {
-		vpb_mig_refused(mf->vdev, "more bytes written than the stream may have");
-		mf->refused = -EFBIG;
-		return mf->refused;
+	mutex_lock(&mf->lock);
+	if (mf->disabled) {
+		ret = -ENODEV;
+	} else if (mf->refused) {
+		ret = mf->refused;
+	} else if (n > mf->size - mf->len) {
+		why = "more bytes written than the stream may have";
+		ret = -EFBIG;
+	} else {
+		memcpy(mf->buf + mf->len, chunk, n);
+		mf->len += n;
+		why = vpb_mig_check_more(&mf->want, &mf->check, mf->buf, mf->len);
+		ret = why ? -EINVAL : 0;
 	}
-	if (copy_from_user(mf->buf + mf->len, ubuf, count))
-		return -EFAULT;
-	mf->len += count;
-	*pos = mf->len;
-	why = vpb_mig_refusal(&mf->want, mf->buf, mf->len, false);
+	/* A refusal is final. */
 	if (why) {
 		vpb_mig_refused(mf->vdev, why);
-		mf->refused = -EINVAL;
-		return mf->refused;
+		mf->refused = ret;
 	}
-	return count;
+	mutex_unlock(&mf->lock);
+	return ret;
 }
 
-static ssize_t vpb_mig_file_rw(struct file *filp, void __user *ubuf, size_t count,
+static ssize_t vpb_mig_file_rw(struct file *filp, char __user *ubuf, size_t count,
 			       loff_t *ppos, bool write)
 {
 	struct vpb_mig_file *mf = filp->private_data;
-	ssize_t ret;
+	ssize_t ret = 0;
+	size_t done = 0;
+	void *chunk;
 
 	/* A stream: pread and friends have no place in it. */
 	if (ppos)
 		return -ESPIPE;
-	mutex_lock(&mf->lock);
-	if (mf->disabled)
-		ret = -ENODEV;
-	else if (write)
-		ret = vpb_mig_write_locked(mf, ubuf, count, &filp->f_pos);
-	else
-		ret = vpb_mig_read_locked(mf, ubuf, count, &filp->f_pos);
-	mutex_unlock(&mf->lock);
-	return ret;
+	chunk = kmalloc(VPB_MIG_CHUNK, GFP_KERNEL);
+	if (!chunk)
+		return -ENOMEM;
+	if (mutex_lock_killable(&mf->io_lock)) {
+		kfree(chunk);
+		return -EINTR;
+	}
+	while (done < count) {
+		size_t n = min_t(size_t, count - done, VPB_MIG_CHUNK);
+
+		if (write) {
+			if (copy_from_user(chunk, ubuf + done, n)) {
+				ret = -EFAULT;
+				break;
+			}
+			ret = vpb_mig_put_chunk(mf, chunk, n);
+			if (ret)
+				break;
+		} else {
+			ret = vpb_mig_take_chunk(mf, chunk, n);
+			if (ret <= 0)
+				break;
+			n = ret;
+			ret = 0;
+			if (copy_to_user(ubuf + done, chunk, n)) {
+				ret = -EFAULT;
+				break;
+			}
+			mutex_lock(&mf->lock);
+			mf->pos += n;
+			mutex_unlock(&mf->lock);
+		}
+		done += n;
+	}
+	mutex_unlock(&mf->io_lock);
+	kfree(chunk);
+	/* A refused stream fails the write that made it so. */
+	if (write && ret && ret != -EFAULT)
+		return ret;
+	return done ? done : ret;
 }
 
 static ssize_t vpb_mig_file_read(struct file *filp, char __user *ubuf, size_t count,
@@ -100,7 +159,7 @@ static ssize_t vpb_mig_file_read(struct file *filp, char __user *ubuf, size_t co
 static ssize_t vpb_mig_file_write(struct file *filp, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
 {
-	return vpb_mig_file_rw(filp, (void __user *)ubuf, count, ppos, true);
+	return vpb_mig_file_rw(filp, (char __user *)ubuf, count, ppos, true);
 }
 
 static void vpb_mig_file_free_buf(struct vpb_mig_file *mf)
@@ -108,6 +167,7 @@ static void vpb_mig_file_free_buf(struct vpb_mig_file *mf)
 	kvfree(mf->buf);
 	mf->buf = NULL;
 	mf->len = 0;
+	mf->size = 0;
 }
 
 static int vpb_mig_file_release(struct inode *inode, struct file *filp)
@@ -116,6 +176,7 @@ static int vpb_mig_file_release(struct inode *inode, struct file *filp)
 
 	vpb_mig_file_free_buf(mf);
 	mutex_destroy(&mf->lock);
+	mutex_destroy(&mf->io_lock);
 	kfree(mf);
 	return 0;
 }
@@ -135,10 +196,11 @@ static long vpb_mig_file_ioctl(struct file *filp, unsigned int cmd, unsigned lon
 	if (info.argsz < minsz)
 		return -EINVAL;
 	mutex_lock(&mf->lock);
-	if (mf->disabled || !mf->precopy) {
+	/* Only a save file opened in PRE_COPY has no final record yet. */
+	if (mf->disabled || mf->final || mf->resume) {
 		ret = -EINVAL;
 	} else {
-		info.initial_bytes = mf->len - filp->f_pos;
+		info.initial_bytes = mf->len - mf->pos;
 		info.dirty_bytes = 0;
 	}
 	mutex_unlock(&mf->lock);
@@ -158,68 +220,59 @@ static const struct file_operations vpb_mig_fops = {
 };
 
 /*
- * A save file over @buf (@len bytes, taken over; @precopy: the pre-copy
- * record), or, given what it must hold, an empty resume file.  The device
- * keeps one reference.
+ * An empty save file with room for @size bytes of records, or, given what
+ * the stream must hold, a resume file with room for the longest stream.
+ * The device keeps one reference.
  */
-struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, void *buf, size_t len,
-				      bool precopy, const struct vpb_mig_expect *resume)
+struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, size_t size,
+				      const struct vpb_mig_expect *resume)
 {
 	struct vpb_mig_file *mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
-	bool save = !resume;
 	struct file *filp;
 
 	if (!mf)
 		return ERR_PTR(-ENOMEM);
+	mutex_init(&mf->io_lock);
 	mutex_init(&mf->lock);
 	if (resume) {
+		mf->resume = true;
 		mf->want = *resume;
-		buf = kvzalloc(vpb_mig_max_stream(resume), GFP_KERNEL_ACCOUNT);
-		if (!buf) {
-			kfree(mf);
-			return ERR_PTR(-ENOMEM);
-		}
 	}
+	mf->buf = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!mf->buf) {
+		kfree(mf);
+		return ERR_PTR(-ENOMEM);
+	}
+	mf->size = size;
+	mf->vdev = vdev;
 	filp = anon_inode_getfile("[vfio-pci-bpf-mig]", &vpb_mig_fops, mf,
-				  save ? O_RDONLY : O_WRONLY);
+				  resume ? O_WRONLY : O_RDONLY);
 	if (IS_ERR(filp)) {
-		if (!save)
-			kvfree(buf);
+		kvfree(mf->buf);
 		kfree(mf);
 		return ERR_CAST(filp);
 	}
 	stream_open(filp->f_inode, filp);
 	mf->filp = filp;
-	mf->vdev = vdev;
-	mf->buf = buf;
-	mf->len = len;
-	mf->precopy = precopy;
 	return mf;
 }
 
-/* STOP_COPY: the final record goes behind the pre-copy one, unread or not. */
-int vpb_mig_file_append(struct vpb_mig_file *mf, const void *record, size_t len)
+/*
+ * A record for a save file (its final one when @final), behind those it
+ * holds, read or not.  The file has its room already: no allocation here.
+ */
+int vpb_mig_file_append(struct vpb_mig_file *mf, const void *record, size_t len, bool final)
 {
-	u8 *buf;
 	int ret = 0;
 
 	mutex_lock(&mf->lock);
-	if (mf->disabled || !mf->precopy) {
+	if (mf->disabled || mf->final || len > mf->size - mf->len) {
 		ret = -EINVAL;
-		goto out;
+	} else {
+		memcpy(mf->buf + mf->len, record, len);
+		mf->len += len;
+		mf->final = final;
 	}
-	buf = kvmalloc(mf->len + len, GFP_KERNEL_ACCOUNT);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	memcpy(buf, mf->buf, mf->len);
-	memcpy(buf + mf->len, record, len);
-	kvfree(mf->buf);
-	mf->buf = buf;
-	mf->len += len;
-	mf->precopy = false;
-out:
 	mutex_unlock(&mf->lock);
 	return ret;
 }
@@ -228,6 +281,15 @@ out:
 struct file *vpb_mig_file_get(struct vpb_mig_file *mf)
 {
 	return get_file(mf->filp);
+}
+
+/* Ends the VMM's use of the file; the caller frees what is left. */
+static void vpb_mig_file_end(struct vpb_mig_file *mf)
+{
+	lockdep_assert_held(&mf->lock);
+	mf->disabled = true;
+	mf->vdev = NULL;
+	vpb_mig_file_free_buf(mf);
 }
 
 /*
@@ -245,23 +307,21 @@ void *vpb_mig_file_take(struct vpb_mig_file *mf, size_t *len, int *err)
 		buf = mf->buf;
 		*len = mf->len;
 		mf->buf = NULL;
-		mf->len = 0;
 	}
-	mf->disabled = true;
-	mf->vdev = NULL;
-	vpb_mig_file_free_buf(mf);
+	vpb_mig_file_end(mf);
 	mutex_unlock(&mf->lock);
 	fput(mf->filp);
 	return buf;
 }
 
-/* The arc ended: the VMM's fd stays valid but reads and writes fail. */
+/*
+ * The arc ended: the VMM's fd stays valid but reads and writes fail.  Never
+ * waits for a VMM's copy: those hold io_lock, not lock.
+ */
 void vpb_mig_file_disable(struct vpb_mig_file *mf)
 {
 	mutex_lock(&mf->lock);
-	mf->disabled = true;
-	mf->vdev = NULL;
-	vpb_mig_file_free_buf(mf);
+	vpb_mig_file_end(mf);
 	mutex_unlock(&mf->lock);
 	fput(mf->filp);
 }

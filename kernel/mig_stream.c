@@ -58,19 +58,13 @@ size_t vpb_mig_record_len(const u8 *record)
 	return VPB_MIG_HDR + le32_to_cpu(hdr->payload_len);
 }
 
-/*
- * Why the record of @len bytes (so far) at @record cannot be loaded, or
- * NULL; *@size is its full length, or 0 while it is incomplete.
- */
-static const char *vpb_mig_record_refusal(const struct vpb_mig_expect *want, const u8 *record,
-					  size_t len, bool first, size_t *size)
+/* Why the header at @record cannot be loaded, or NULL. */
+static const char *vpb_mig_header_refusal(const struct vpb_mig_expect *want, const u8 *record,
+					  bool first)
 {
 	const struct vfio_pci_bpf_mig_header *hdr = (const void *)record;
-	u32 payload, flags;
+	u32 flags;
 
-	*size = 0;
-	if (len < VPB_MIG_HDR)
-		return NULL;
 	if (le32_to_cpu(hdr->magic) != VFIO_PCI_BPF_MIG_MAGIC)
 		return "bad magic";
 	if (le16_to_cpu(hdr->version) != VFIO_PCI_BPF_MIG_VERSION ||
@@ -87,15 +81,47 @@ static const char *vpb_mig_record_refusal(const struct vpb_mig_expect *want, con
 		return "a pre-copy record, but this policy does not pre-copy";
 	if ((flags & VFIO_PCI_BPF_MIG_PRECOPY) && !first)
 		return "a second pre-copy record";
-	payload = le32_to_cpu(hdr->payload_len);
-	if (payload > want->max_payload)
+	if (le32_to_cpu(hdr->payload_len) > want->max_payload)
 		return "payload larger than this policy's mig_size";
-	if (len - VPB_MIG_HDR < payload)
-		return NULL;
-	if (le32_to_cpu(hdr->crc32c) != vpb_mig_crc(record, VPB_MIG_HDR + payload))
-		return "checksum mismatch";
-	*size = VPB_MIG_HDR + payload;
 	return NULL;
+}
+
+/*
+ * Check what was added to a stream since the last call: @len bytes at
+ * @stream so far, @chk where the check stands.  Each header and each
+ * record's checksum is checked once, when it is complete, so that writing
+ * a stream a byte at a time costs what writing it at once does.  Returns
+ * why the stream cannot be loaded, or NULL while it may still be.
+ */
+const char *vpb_mig_check_more(const struct vpb_mig_expect *want, struct vpb_mig_check *chk,
+			       const u8 *stream, size_t len)
+{
+	const struct vfio_pci_bpf_mig_header *hdr;
+	const char *why;
+	size_t size;
+
+	for (;;) {
+		if (chk->done)
+			return len > chk->at ? "trailing bytes after the payload" : NULL;
+		if (len - chk->at < VPB_MIG_HDR)
+			return NULL;
+		hdr = (const void *)(stream + chk->at);
+		if (!chk->head_ok) {
+			why = vpb_mig_header_refusal(want, stream + chk->at, chk->at == 0);
+			if (why)
+				return why;
+			chk->head_ok = true;
+		}
+		/* payload_len <= max_payload <= 1 MiB: no overflow. */
+		size = vpb_mig_record_len(stream + chk->at);
+		if (len - chk->at < size)
+			return NULL;
+		if (le32_to_cpu(hdr->crc32c) != vpb_mig_crc(stream + chk->at, size))
+			return "checksum mismatch";
+		chk->done = !(le32_to_cpu(hdr->flags) & VFIO_PCI_BPF_MIG_PRECOPY);
+		chk->head_ok = false;
+		chk->at += size;
+	}
 }
 
 /*
@@ -106,30 +132,19 @@ static const char *vpb_mig_record_refusal(const struct vpb_mig_expect *want, con
 const char *vpb_mig_refusal(const struct vpb_mig_expect *want, const u8 *stream, size_t len,
 			    bool complete)
 {
-	const struct vfio_pci_bpf_mig_header *hdr;
+	struct vpb_mig_check chk = {};
 	const char *why;
-	size_t at = 0, size;
 
-	for (;;) {
-		why = vpb_mig_record_refusal(want, stream + at, len - at, at == 0, &size);
-		if (why)
-			return why;
-		if (!size) {
-			if (!complete)
-				return NULL;
-			if (at && at == len)
-				return "no final record after the pre-copy record";
-			return len - at < VPB_MIG_HDR ? "truncated header" : "truncated payload";
-		}
-		hdr = (const void *)(stream + at);
-		at += size;
-		if (!(le32_to_cpu(hdr->flags) & VFIO_PCI_BPF_MIG_PRECOPY))
-			return at < len ? "trailing bytes after the payload" : NULL;
-	}
+	why = vpb_mig_check_more(want, &chk, stream, len);
+	if (why || !complete || chk.done)
+		return why;
+	if (chk.at && chk.at == len)
+		return "no final record after the pre-copy record";
+	return len - chk.at < VPB_MIG_HDR ? "truncated header" : "truncated payload";
 }
 
 void vpb_mig_refused(struct vpb_device *vdev, const char *why)
 {
-	pci_info(vdev->core.pdev, "migration stream refused: %s\n", why);
+	pci_info_ratelimited(vdev->core.pdev, "migration stream refused: %s\n", why);
 	this_cpu_inc(vdev->stats->mig_refused);
 }

@@ -101,6 +101,7 @@ struct vpb_counters {
 				VFIO_PCI_BPF_NR_HOOKS)
 
 struct vpb_mig_file;
+struct vpb_mig_ctx;
 
 /*
  * The device's VFIO migration state, used while a policy with
@@ -109,8 +110,13 @@ struct vpb_mig_file;
 struct vpb_mig {
 	struct mutex lock; /* inside vpb_device.lock */
 	enum vfio_device_mig_state state;
-	struct vpb_mig_file *save; /* the data fd of STOP_COPY */
+	/* Under lock: the context of the migration hook running now. */
+	const struct vpb_mig_ctx *running;
+	/* The data fd of the saving states: set exactly while in one of them. */
+	struct vpb_mig_file *save;
 	struct vpb_mig_file *resume; /* the data fd of RESUMING */
+	spinlock_t reset_lock; /* reset_pending, and the handover of lock */
+	bool reset_pending; /* a reset came while lock was held */
 };
 
 struct vpb_device {
@@ -237,6 +243,7 @@ int vpb_mig_may_chain(struct vpb_device *vdev, struct vpb_policy *in,
 		      struct vpb_policy *out);
 void vpb_mig_advertise(struct vpb_device *vdev);
 void vpb_mig_reset(struct vpb_device *vdev);
+void vpb_mig_reset_done(struct vpb_device *vdev);
 /* The flags this module knows; a policy asking for any other is refused. */
 #define VPB_KNOWN_FLAGS                                                        \
 	(VFIO_PCI_BPF_F_MIGRATION | VFIO_PCI_BPF_F_MIG_P2P | VFIO_PCI_BPF_F_MIG_PRE_COPY)
@@ -266,14 +273,23 @@ static inline size_t vpb_mig_max_stream(const struct vpb_mig_expect *want)
 void vpb_mig_expect_init(struct vpb_mig_expect *want, struct vpb_device *vdev,
 			 const struct vpb_policy *owner);
 void vpb_mig_frame(const struct vpb_mig_expect *src, u8 *record, u32 payload_len, u32 flags);
+/* How far the check of a stream being written went. */
+struct vpb_mig_check {
+	size_t at; /* where the record being written starts: all before passed */
+	bool head_ok; /* that record's header passed */
+	bool done; /* a final record passed: nothing may follow it */
+};
+
+const char *vpb_mig_check_more(const struct vpb_mig_expect *want, struct vpb_mig_check *chk,
+			       const u8 *stream, size_t len);
 const char *vpb_mig_refusal(const struct vpb_mig_expect *want, const u8 *stream, size_t len,
 			    bool complete);
 size_t vpb_mig_record_len(const u8 *record);
 void vpb_mig_refused(struct vpb_device *vdev, const char *why);
 
-struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, void *buf, size_t len,
-				      bool precopy, const struct vpb_mig_expect *resume);
-int vpb_mig_file_append(struct vpb_mig_file *mf, const void *record, size_t len);
+struct vpb_mig_file *vpb_mig_file_new(struct vpb_device *vdev, size_t size,
+				      const struct vpb_mig_expect *resume);
+int vpb_mig_file_append(struct vpb_mig_file *mf, const void *record, size_t len, bool final);
 struct file *vpb_mig_file_get(struct vpb_mig_file *mf);
 void *vpb_mig_file_take(struct vpb_mig_file *mf, size_t *len, int *err);
 void vpb_mig_file_disable(struct vpb_mig_file *mf);

@@ -214,16 +214,20 @@ check_eq "after every refusal B still loads a good stream" "RUNNING 0xedcba987" 
 
 # --- owners that fail --------------------------------------------------------------
 detach_pin /sys/fs/bpf/mig
-check_eq "without its owner A advertises nothing again" "error ENOTTY" "$(op "$EDU_A" mig-flags)"
+# vfio keeps calling a device's migration ops once it had them (its debugfs
+# does): they stay, and answer that nothing migrates.
+check_eq "without its owner A advertises no migration again" "0x0" "$(op "$EDU_A" mig-flags)"
+check_eq "...and every migration request fails with ENODEV" "error ENODEV error ENODEV" \
+	"$(op "$EDU_A" mig-state mig-set STOP | paste -sd' ')"
 check "attach mig_fail (save fails with EIO) to A" "$CTL" attach \
 	"$TEST_POLICIES/mig_fail.bpf.o" --target "$EDU_A" --set fail_save=1 --pin /sys/fs/bpf/fail
 check_eq "an owner without MIG_P2P and MIG_PRE_COPY advertises STOP_COPY alone" 0x1 \
 	"$(op "$EDU_A" mig-flags)"
 check_eq "...so RUNNING_P2P and PRE_COPY are refused with EINVAL" "error EINVAL error EINVAL" \
 	"$(op "$EDU_A" mig-set RUNNING_P2P mig-set PRE_COPY | paste -sd' ')"
-check_eq "a failing mig_save fails STOP_COPY with its errno; the device stays STOP" \
-	"error EIO STOP RUNNING" \
-	"$(op "$EDU_A" mig-set STOP_COPY mig-state mig-set RUNNING | paste -sd' ')"
+check_eq "a failing mig_save after mig_state took the arc: its errno, then ERROR until reset" \
+	"STOP error EIO ERROR 0x0 RUNNING" \
+	"$(op "$EDU_A" mig-set STOP mig-set STOP_COPY mig-state reset mig-state | paste -sd' ')"
 detach_pin /sys/fs/bpf/fail
 check "attach mig_fail (writes past mig_size)" "$CTL" attach "$TEST_POLICIES/mig_fail.bpf.o" \
 	--target "$EDU_A" --set overfill=1 --pin /sys/fs/bpf/fail
@@ -234,6 +238,59 @@ check "attach mig_fail (quiesce refuses)" "$CTL" attach "$TEST_POLICIES/mig_fail
 check_eq "a refused quiesce fails RUNNING -> STOP; the device stays RUNNING" \
 	"error EBUSY RUNNING" "$(op "$EDU_A" mig-set STOP mig-state | paste -sd' ')"
 detach_pin /sys/fs/bpf/fail
+
+# An owner that refuses arcs out of the saving states, once each: the state
+# and the data fd stay as they were, and the VMM's retry goes through.
+# flaky STATES... -- OPS...: the answers with mig_flaky refusing arcs out of STATES.
+flaky() {
+	local mask=0 s
+	while [ "$1" != -- ]; do
+		s=$(awk -v n="$1" 'BEGIN { split("ERROR STOP RUNNING STOP_COPY RESUMING RUNNING_P2P PRE_COPY PRE_COPY_P2P", a, " "); for (i in a) if (a[i] == n) print i - 1 }')
+		mask=$((mask | (1 << s)))
+		shift
+	done
+	shift
+	"$CTL" attach "$TEST_POLICIES/mig_flaky.bpf.o" --target "$EDU_A" --set refuse_from=$mask \
+		--pin /sys/fs/bpf/flaky >/dev/null || return 1
+	op "$EDU_A" "$@" | paste -sd' '
+	rm -f /sys/fs/bpf/flaky
+	wait_links_below 1
+}
+check_eq "STOP_COPY -> STOP refused: still STOP_COPY, the fd still reads; the retry stops" \
+	"STOP STOP_COPY +fd error EBUSY STOP_COPY 64 bytes STOP" \
+	"$(flaky STOP_COPY -- mig-set STOP mig-set STOP_COPY mig-set STOP mig-state \
+		mig-read "$SCRATCH/f" mig-set STOP)"
+check_eq "PRE_COPY -> RUNNING refused: still PRE_COPY with its fd; the retry runs" \
+	"PRE_COPY +fd error EBUSY PRE_COPY 64 bytes, then ENOMSG RUNNING" \
+	"$(flaky PRE_COPY -- mig-set PRE_COPY mig-set RUNNING mig-state mig-read "$SCRATCH/f" \
+		mig-set RUNNING)"
+check_eq "PRE_COPY -> STOP_COPY refused on each arc: the final record still joins the fd" \
+	"PRE_COPY +fd 64 bytes, then ENOMSG error EBUSY PRE_COPY error EBUSY PRE_COPY_P2P STOP_COPY 64 bytes STOP" \
+	"$(flaky PRE_COPY PRE_COPY_P2P -- mig-set PRE_COPY mig-read "$SCRATCH/f" \
+		mig-set STOP_COPY mig-state mig-set STOP_COPY mig-state mig-set STOP_COPY \
+		mig-read "$SCRATCH/f" mig-set STOP)"
+check_eq "PRE_COPY_P2P -> RUNNING_P2P refused: still PRE_COPY_P2P with its fd; the retry" \
+	"RUNNING_P2P PRE_COPY_P2P +fd error EBUSY PRE_COPY_P2P 64 bytes, then ENOMSG RUNNING_P2P RUNNING" \
+	"$(flaky PRE_COPY_P2P -- mig-set RUNNING_P2P mig-set PRE_COPY_P2P mig-set RUNNING_P2P \
+		mig-state mig-read "$SCRATCH/f" mig-set RUNNING_P2P mig-set RUNNING)"
+
+# Every reset leaves the device RUNNING without a data fd, not only
+# VFIO_DEVICE_RESET: here the PCI core's own, through sysfs, while a VMM
+# holds the device in STOP_COPY.
+check "attach mig_flaky refusing nothing" "$CTL" attach "$TEST_POLICIES/mig_flaky.bpf.o" \
+	--target "$EDU_A" --pin /sys/fs/bpf/flaky
+mkfifo "$SCRATCH/go"
+"$CLIENT" "$EDU_A" mig-set STOP_COPY pause mig-state mig-read "$SCRATCH/f" \
+	<"$SCRATCH/go" >"$SCRATCH/paused" 2>&1 &
+exec 7>"$SCRATCH/go"
+wait_for_line "$SCRATCH/paused" "pause = waiting"
+check "reset A through sysfs while it is in STOP_COPY" sh -c "echo 1 >/sys/bus/pci/devices/$EDU_A/reset"
+echo go >&7
+exec 7>&-
+wait
+check_eq "after the reset: RUNNING, and the old data fd is gone" \
+	"STOP_COPY +fd waiting RUNNING error ENODEV" "$(sed -n 's/.* = //p' "$SCRATCH/paused" | paste -sd' ')"
+detach_pin /sys/fs/bpf/flaky
 unbind "$EDU_A"
 unbind "$EDU_B"
 finish

@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		   "  mig-flags, mig-state, mig-set STATE, mig-size, mig-read FILE,\n"
 		   "  mig-write FILE, mig-precopy-info, mig-close (the migration uAPI, see\n"
 		   "  mig.h),\n"
-		   "  loop OP ARGS... (repeats until SIGTERM or SIGINT)\n"
+		   "  loop OP ARGS... (repeats until SIGTERM or SIGINT), pause (prints\n"
+		   "  'pause = waiting', then waits for a line on stdin)\n"
 		   "Modes combine and run in the order above. Exit status: 0 success,\n"
 		   "1 a check failed, 2 the device could not be opened or bad usage.\n");
 }

@@ -166,6 +166,7 @@ static int arity(const char *op)
 		{ "bar-write", 4 },	{ "mmap-read", 3 },   { "mmap", 3 },
 		{ "sparse", 1 },	{ "get-info", 0 },    { "reset", 0 },
 		{ "feature-probe", 1 }, { "feature-set", 1 }, { "bar-wait", 5 },
+		{ "pause", 0 },
 	};
 	size_t i;
 
@@ -300,6 +301,16 @@ int vc_run_op(struct vc_dev *dev, int argc, char **argv)
 	if (!strcmp(argv[0], "sparse")) {
 		do_sparse(dev, a[0]);
 		return 2;
+	}
+	if (!strcmp(argv[0], "pause")) {
+		char line[16];
+
+		/* The test acts on the device as it is now, then sends a line. */
+		printf("pause = waiting\n");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin))
+			return -1;
+		return 1;
 	}
 	ret = do_access(dev, argv[0], a, &val);
 	print_op(argc, argv, want);
