@@ -144,7 +144,7 @@ UNIT_LIBS_config := -linih -ljson-c
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/bdf.c
 
 TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tests/vfio-fuzz \
-	$(BUILD)/tests/vpb-scale
+	$(BUILD)/tests/vfio-stall $(BUILD)/tests/vpb-scale
 $(BUILD)/tests/vpb-scale: tests/helpers/vpb_scale.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)

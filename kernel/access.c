@@ -26,64 +26,177 @@ static u32 vpb_chunk(u64 off, size_t left, u32 max)
 	return size;
 }
 
-/* A trapped chunk: hooks first, hardware only when they all pass. */
-static int vpb_trapped_rw(struct vpb_device *vdev, struct vpb_chain *chain,
-			  unsigned int bar, u64 off, u32 size, char __user *ubuf,
-			  bool write)
+/*
+ * The @size bytes at @ubuf as the number a hook sees, each in the size's
+ * own type: config space holds little-endian registers; a BAR's bytes go
+ * to vfio-pci-core's I/O helpers as the CPU's number, as its own
+ * vfio_pci_core_do_io_rw() passes them.
+ */
+static int vpb_value_from_user(u64 *val, const void __user *ubuf, u32 size, bool config)
 {
-	struct vfio_pci_bpf_access acc = { .offset = off, .size = size, .bar = bar };
-	int ret;
+	union {
+		u8 b;
+		u16 w;
+		u32 l;
+		u64 q;
+	} v;
 
-	if (write) {
-		if (copy_from_user(&acc.value, ubuf, size))
-			return -EFAULT;
-		this_cpu_inc(vdev->stats->trapped_writes);
-		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_BAR_WRITE, &acc);
-		if (ret == VFIO_PCI_BPF_PASS)
-			ret = vpb_bar_io_awake(vdev, bar, off, size, &acc.value, true);
-		return ret < 0 ? ret : 0;
+	if (copy_from_user(&v, ubuf, size))
+		return -EFAULT;
+	switch (size) {
+	case 1:
+		*val = v.b;
+		break;
+	case 2:
+		*val = config ? le16_to_cpu((__force __le16)v.w) : v.w;
+		break;
+	case 4:
+		*val = config ? le32_to_cpu((__force __le32)v.l) : v.l;
+		break;
+	default:
+		*val = config ? le64_to_cpu((__force __le64)v.q) : v.q;
+		break;
 	}
-	this_cpu_inc(vdev->stats->trapped_reads);
-	ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_BAR_READ, &acc);
-	if (ret == VFIO_PCI_BPF_PASS)
-		ret = vpb_bar_io_awake(vdev, bar, off, size, &acc.value, false);
-	if (ret < 0)
-		return ret;
-	return copy_to_user(ubuf, &acc.value, size) ? -EFAULT : 0;
+	return 0;
+}
+
+/* The inverse of vpb_value_from_user(), for a BAR's bytes. */
+static int vpb_value_to_user(void __user *ubuf, u64 val, u32 size)
+{
+	union {
+		u8 b;
+		u16 w;
+		u32 l;
+		u64 q;
+	} v;
+
+	switch (size) {
+	case 1:
+		v.b = val;
+		break;
+	case 2:
+		v.w = val;
+		break;
+	case 4:
+		v.l = val;
+		break;
+	default:
+		v.q = val;
+		break;
+	}
+	return copy_to_user(ubuf, &v, size) ? -EFAULT : 0;
 }
 
 /*
- * An access that touches a trapped range, split into natural chunks: the
- * trapped ones run the hooks, the others go to vfio-pci-core as they are,
- * with its rules (MSI-X table, memory decode, power state) intact.
+ * The chain's verdict on one access, under the device's SRCU and nothing
+ * else: what runs there never touches the VMM's memory or the hardware,
+ * so a VMM whose buffer faults forever can never hold a chain change up.
  */
-static ssize_t vpb_bar_rw(struct vpb_device *vdev, struct vpb_chain *chain,
-			  unsigned int bar, loff_t *ppos, char __user *buf,
-			  size_t count, bool write)
+static __always_inline int vpb_judge(struct vpb_device *vdev, enum vfio_pci_bpf_hook hook,
+				     struct vfio_pci_bpf_access *acc)
 {
+	struct vpb_chain *chain;
+	int idx, ret = VFIO_PCI_BPF_PASS;
+
+	idx = srcu_read_lock(&vdev->srcu);
+	chain = srcu_dereference(vdev->chain, &vdev->srcu);
+	if (chain)
+		ret = vpb_run_access(vdev, chain, hook, acc);
+	srcu_read_unlock(&vdev->srcu, idx);
+	return ret;
+}
+
+/* A chunk of a BAR access that no trap covers. */
+#define VPB_UNTRAPPED 2
+
+/*
+ * As vpb_judge(), for a chunk of a BAR access: VPB_UNTRAPPED when no trap
+ * covers it.  When @span_trapped is given, it says whether a trap covers
+ * any of [acc->offset, @span_end) too: the first chunk of an access asks,
+ * so that one SRCU section tells an untrapped access from a trapped one
+ * and judges an access of one chunk.
+ */
+static int vpb_judge_bar(struct vpb_device *vdev, struct vfio_pci_bpf_access *acc, bool write,
+			 u64 span_end, bool *span_trapped)
+{
+	enum vfio_pci_bpf_hook hook = write ? VFIO_PCI_BPF_HOOK_BAR_WRITE :
+					      VFIO_PCI_BPF_HOOK_BAR_READ;
+	struct vpb_chain *chain;
+	int idx, ret = VPB_UNTRAPPED;
+
+	idx = srcu_read_lock(&vdev->srcu);
+	chain = srcu_dereference(vdev->chain, &vdev->srcu);
+	if (span_trapped)
+		*span_trapped = vpb_trap_find(chain, acc->bar, acc->offset, span_end);
+	if (vpb_trap_find(chain, acc->bar, acc->offset, acc->offset + acc->size)) {
+		if (write)
+			this_cpu_inc(vdev->stats->trapped_writes);
+		else
+			this_cpu_inc(vdev->stats->trapped_reads);
+		ret = vpb_run_access(vdev, chain, hook, acc);
+	}
+	srcu_read_unlock(&vdev->srcu, idx);
+	return ret;
+}
+
+/*
+ * A BAR access on a BAR with traps, per natural chunk: the trapped chunks
+ * run the hooks, hardware only when they all pass; the others go to
+ * vfio-pci-core as they are, with its rules (MSI-X table, memory decode,
+ * power state) intact.  Each hook judges a kernel copy of the VMM's bytes,
+ * and that copy is what reaches the device.  The device is held awake for
+ * all of it, as vfio_pci_rw() does, since the hooks' kfuncs need it so.
+ */
+static ssize_t vpb_bar_rw(struct vpb_device *vdev, char __user *buf, size_t count,
+			  loff_t *ppos, bool write)
+{
+	unsigned int bar = VPB_INDEX(*ppos);
 	u64 pos = *ppos & VPB_OFFSET_MASK, end = pci_resource_len(vdev->core.pdev, bar);
+	bool span_trapped = true;
 	size_t done = 0;
-	ssize_t ret;
+	ssize_t ret = 0;
 
 	/* As vfio-pci-core: nothing past the end, a short access across it. */
 	if (pos >= end)
 		return -EINVAL;
 	count = min_t(u64, count, end - pos);
 	while (done < count) {
-		u32 size = vpb_chunk(pos + done, count - done, 8);
+		struct vfio_pci_bpf_access acc = {
+			.offset = pos + done,
+			.size = vpb_chunk(pos + done, count - done, 8),
+			.bar = bar,
+		};
 		loff_t at = *ppos + done;
 
-		if (vpb_trap_find(chain, bar, pos + done, pos + done + size))
-			ret = vpb_trapped_rw(vdev, chain, bar, pos + done, size, buf + done,
-					     write) ?: size;
-		else if (write)
-			ret = vfio_pci_core_write(&vdev->core.vdev, buf + done, size, &at);
-		else
-			ret = vfio_pci_core_read(&vdev->core.vdev, buf + done, size, &at);
+		if (write && vpb_value_from_user(&acc.value, buf + done, acc.size, false)) {
+			ret = -EFAULT;
+			break;
+		}
+		ret = vpb_judge_bar(vdev, &acc, write, pos + count, done ? NULL : &span_trapped);
+		if (!span_trapped)
+			return write ? vfio_pci_core_write(&vdev->core.vdev, buf, count, ppos) :
+				       vfio_pci_core_read(&vdev->core.vdev, buf, count, ppos);
+		if (ret == VPB_UNTRAPPED) {
+			ret = write ? vfio_pci_core_write(&vdev->core.vdev, buf + done, acc.size, &at) :
+				      vfio_pci_core_read(&vdev->core.vdev, buf + done, acc.size, &at);
+		} else if (ret >= 0) {
+			/* PASS goes to the hardware; HANDLED answered already. */
+			if (ret == VFIO_PCI_BPF_PASS)
+				ret = vpb_bar_io_awake(vdev, bar, acc.offset, acc.size, &acc.value,
+						       write);
+			else
+				ret = 0;
+			if (!ret && !write)
+				ret = vpb_value_to_user(buf + done, acc.value, acc.size);
+			if (!ret)
+				ret = acc.size;
+		}
 		if (ret <= 0)
-			return done ? done : (ret ?: -EIO);
+			break;
 		done += ret;
 	}
+	if (!done)
+		return ret ?: -EIO;
 	*ppos += done;
 	return done;
 }
@@ -109,6 +222,7 @@ static unsigned int vpb_changed_bytes(u64 a, u64 b, u32 size)
 static noinline int vpb_config_read_out(struct vpb_device *vdev, char __user *buf,
 					loff_t at, u32 size, u64 value, unsigned int changed)
 {
+	__le64 bytes = cpu_to_le64(value);
 	u32 i = 0, run;
 	ssize_t ret;
 
@@ -117,7 +231,7 @@ static noinline int vpb_config_read_out(struct vpb_device *vdev, char __user *bu
 						       !!(changed & BIT(i)); run++)
 			;
 		if (changed & BIT(i)) {
-			if (copy_to_user(buf + i, (u8 *)&value + i, run))
+			if (copy_to_user(buf + i, (u8 *)&bytes + i, run))
 				return -EFAULT;
 		} else {
 			loff_t pos = at + i;
@@ -151,8 +265,8 @@ static u64 vpb_config_shadow(struct vpb_device *vdev, u64 offset, u32 size)
  * sees the register from vfio-pci-core's shadow (never from the VMM's
  * memory) and may replace bytes of it, handle the read, or deny it.
  */
-static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
-			       char __user *buf, size_t count, loff_t *ppos)
+static ssize_t vpb_config_read(struct vpb_device *vdev, char __user *buf, size_t count,
+			       loff_t *ppos)
 {
 	u64 pos = *ppos & VPB_OFFSET_MASK, base = *ppos - pos;
 	struct pci_dev *pdev = vdev->core.pdev;
@@ -173,7 +287,7 @@ static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
 
 		shadow = vpb_config_shadow(vdev, acc.offset, acc.size);
 		acc.value = shadow;
-		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_READ, &acc);
+		ret = vpb_judge(vdev, VFIO_PCI_BPF_HOOK_CONFIG_READ, &acc);
 		if (ret < 0)
 			return ret;
 		if (likely(ret != VFIO_PCI_BPF_HANDLED && acc.value == shadow)) {
@@ -203,8 +317,8 @@ static ssize_t vpb_config_read(struct vpb_device *vdev, struct vpb_chain *chain,
  * bytes, and the copy (as the chain left it) is what vfio-pci-core writes;
  * dropped chunks never go down.
  */
-static noinline ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_chain *chain,
-					 const char __user *buf, size_t count, loff_t *ppos)
+static noinline ssize_t vpb_config_write(struct vpb_device *vdev, const char __user *buf,
+					 size_t count, loff_t *ppos)
 {
 	u64 pos = *ppos & VPB_OFFSET_MASK, base = *ppos - pos;
 	struct pci_dev *pdev = vdev->core.pdev;
@@ -221,9 +335,9 @@ static noinline ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_cha
 			.bar = VFIO_PCI_BPF_CONFIG_SPACE,
 		};
 
-		if (copy_from_user(&acc.value, buf + done, acc.size))
-			return -EFAULT;
-		ret = vpb_run_access(vdev, chain, VFIO_PCI_BPF_HOOK_CONFIG_WRITE, &acc);
+		if (vpb_value_from_user(&acc.value, buf + done, acc.size, true))
+			return done ? done : -EFAULT;
+		ret = vpb_judge(vdev, VFIO_PCI_BPF_HOOK_CONFIG_WRITE, &acc);
 		if (ret == VFIO_PCI_BPF_PASS)
 			ret = vpb_bounce_config_write(vdev, acc.value, acc.size,
 						      base + acc.offset);
@@ -237,83 +351,35 @@ static noinline ssize_t vpb_config_write(struct vpb_device *vdev, struct vpb_cha
 	return done;
 }
 
-/*
- * A hooked access to a trapped BAR range.  vfio-pci-core wakes the device
- * for its own part; the trapped path does its own hardware access and runs
- * hooks whose kfuncs need the device awake, so it holds the device awake
- * for all of it, as vfio_pci_rw() does.
- */
-static ssize_t vpb_hooked_bar(struct vpb_device *vdev, struct vpb_chain *chain,
-			      unsigned int index, char __user *buf, size_t count,
-			      loff_t *ppos, bool write)
-{
-	struct pci_dev *pdev = vdev->core.pdev;
-	ssize_t ret;
-
-	ret = pm_runtime_resume_and_get(&pdev->dev);
-	if (ret) {
-		pci_info_ratelimited(pdev, "runtime resume failed %zd\n", ret);
-		return -EIO;
-	}
-	ret = vpb_bar_rw(vdev, chain, index, ppos, buf, count, write);
-	pm_runtime_put(&pdev->dev);
-	return ret;
-}
-
-/*
- * An access the hot mask says may be hooked: under the device's SRCU, look
- * at the chain itself.  Config space (@config) and the BARs get a copy
- * each, so that neither carries the other's frame.
- */
-static __always_inline ssize_t vpb_rw_chained(struct vpb_device *vdev, char __user *buf,
-					      size_t count, loff_t *ppos, bool write,
-					      bool config)
-{
-	enum vfio_pci_bpf_hook hook = write ? VFIO_PCI_BPF_HOOK_CONFIG_WRITE :
-					      VFIO_PCI_BPF_HOOK_CONFIG_READ;
-	unsigned int index = VPB_INDEX(*ppos);
-	u64 pos = *ppos & VPB_OFFSET_MASK;
-	struct vpb_chain *chain;
-	bool hooked = false;
-	ssize_t ret = 0;
-	int idx;
-
-	if (!count)
-		goto core;
-	idx = srcu_read_lock(&vdev->srcu);
-	chain = srcu_dereference(vdev->chain, &vdev->srcu);
-	if (chain && config)
-		hooked = chain->hooks & BIT(hook);
-	else if (chain)
-		hooked = vpb_trap_find(chain, index, pos, pos + min_t(u64, count, U64_MAX - pos));
-	/* Config writes are rare enough to stay out of line. */
-	if (hooked && !config)
-		ret = vpb_hooked_bar(vdev, chain, index, buf, count, ppos, write);
-	else if (hooked && write)
-		ret = vpb_config_write(vdev, chain, buf, count, ppos);
-	else if (hooked)
-		ret = vpb_config_read(vdev, chain, buf, count, ppos);
-	srcu_read_unlock(&vdev->srcu, idx);
-	if (hooked)
-		return ret;
-core:
-	return write ? vfio_pci_core_write(&vdev->core.vdev, buf, count, ppos) :
-		       vfio_pci_core_read(&vdev->core.vdev, buf, count, ppos);
-}
-
 /* Out of line, so that the unhooked paths below build no frame and end in a tail call. */
 static noinline ssize_t vpb_config_slow(struct vpb_device *vdev, char __user *buf,
 					size_t count, loff_t *ppos, bool write)
 {
-	return vpb_rw_chained(vdev, buf, count, ppos, write, true);
+	if (!count)
+		return write ? vfio_pci_core_write(&vdev->core.vdev, buf, count, ppos) :
+			       vfio_pci_core_read(&vdev->core.vdev, buf, count, ppos);
+	return write ? vpb_config_write(vdev, buf, count, ppos) :
+		       vpb_config_read(vdev, buf, count, ppos);
 }
 
 static noinline ssize_t vpb_bar_slow(struct vpb_device *vdev, char __user *buf,
 				     size_t count, loff_t *ppos, bool write)
 {
-	return vpb_rw_chained(vdev, buf, count, ppos, write, false);
-}
+	struct pci_dev *pdev = vdev->core.pdev;
+	ssize_t ret;
 
+	if (!count)
+		return write ? vfio_pci_core_write(&vdev->core.vdev, buf, count, ppos) :
+			       vfio_pci_core_read(&vdev->core.vdev, buf, count, ppos);
+	ret = pm_runtime_resume_and_get(&pdev->dev);
+	if (ret) {
+		pci_info_ratelimited(pdev, "runtime resume failed %zd\n", ret);
+		return -EIO;
+	}
+	ret = vpb_bar_rw(vdev, buf, count, ppos, write);
+	pm_runtime_put(&pdev->dev);
+	return ret;
+}
 enum vpb_may { VPB_NOT_HOOKED, VPB_CONFIG_HOOKED, VPB_BAR_HOOKED };
 
 /* Whether an access at @pos may run hooks; without any policy, one load. */

@@ -25,13 +25,18 @@
  *                                by the I/O helpers and the kfuncs
  *
  * Access and ioctl hooks run under the device's SRCU and take none of the
- * mutexes; a chain change publishes a new chain and waits for that SRCU.
+ * mutexes; a chain change publishes a new chain, and the operation waits
+ * for that SRCU (and runs the detach hooks that must follow it) only once
+ * it dropped vpb_lock, holding a reference on the device: synchronize_srcu
+ * never runs under vpb_lock, so one device's slow reader delays only the
+ * operations on that device (vpb_chain_retire()).
  * A chain is written with both vpb_lock and the device's lock held, and is
  * read under either.  An open waits (holding dev_set->lock, without the
  * device's lock) while a hot swap that may still roll back is undecided;
- * the swap never takes dev_set->lock.  vpb_lock is held across attach and
- * detach hooks, so a slow policy delays other registrations and binds,
- * but never the open, close or accesses of another device.
+ * the swap never takes dev_set->lock.  vpb_lock is held across attach
+ * hooks, so a slow attach delays other registrations and binds, but never
+ * the open, close or accesses of another device; detach hooks run after
+ * it, under the device's lock alone.
  */
 #define pr_fmt(fmt) "vfio_pci_bpf: " fmt
 
@@ -86,8 +91,9 @@ static void vpb_attach_end(struct vpb_device *vdev)
 	vdev->nr_pending = 0;
 }
 
-/* Run @policy's attach on @vdev and chain it in. */
-static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
+/* Run @policy's attach on @vdev and chain it in; the old chain goes on @retired. */
+static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev,
+			     struct list_head *retired)
 {
 	struct vpb_chain *chain = vpb_chain_locked(vdev);
 	const char *name = policy->ops->name;
@@ -116,7 +122,7 @@ static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 			pci_info(vdev->core.pdev, "policy '%s' cannot attach: %d\n", name, ret);
 			vpb_call_detach(vdev, policy);
 		} else {
-			vpb_chain_free(vpb_chain_publish(vdev, chain));
+			vpb_chain_retire(retired, vdev, vpb_chain_publish(vdev, chain), NULL);
 		}
 	}
 	vpb_attach_end(vdev);
@@ -127,22 +133,27 @@ static int vpb_attach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
 	return 0;
 }
 
-static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev)
+static int vpb_attach(struct vpb_policy *policy, struct vpb_device *vdev,
+		      struct list_head *retired)
 {
 	int ret;
 
 	mutex_lock(&vdev->lock);
-	ret = vpb_attach_locked(policy, vdev);
+	ret = vpb_attach_locked(policy, vdev, retired);
 	mutex_unlock(&vdev->lock);
 	return ret;
 }
 
-/* Cannot fail: unbind, removal and unregistration rely on it. */
-static void vpb_detach_locked(struct vpb_policy *policy, struct vpb_device *vdev)
+/*
+ * Cannot fail: unbind, removal and unregistration rely on it.  @policy's
+ * detach hook runs when @retired is reaped, once no access runs it.
+ */
+static void vpb_detach_locked(struct vpb_policy *policy, struct vpb_device *vdev,
+			      struct list_head *retired)
 {
 	lockdep_assert_held(&vpb_lock);
-	vpb_chain_free(vpb_chain_publish(vdev, vpb_chain_build(vdev, policy, NULL)));
-	vpb_call_detach(vdev, policy);
+	vpb_chain_retire(retired, vdev, vpb_chain_publish(vdev, vpb_chain_build(vdev, policy, NULL)),
+			 policy);
 	this_cpu_inc(vdev->stats->detaches);
 	pci_info(vdev->core.pdev, "policy '%s' detached\n", policy->ops->name);
 }
@@ -195,6 +206,7 @@ int vpb_bind_policy(struct vpb_policy *policy)
 {
 	struct vfio_pci_bpf_ops *ops = policy->ops;
 	struct vpb_device *vdev;
+	LIST_HEAD(retired);
 	int ret = 0;
 
 	mutex_lock(&vpb_lock);
@@ -221,22 +233,24 @@ int vpb_bind_policy(struct vpb_policy *policy)
 				VFIO_PCI_BPF_ADDR_BUS(ops->target),
 				VFIO_PCI_BPF_ADDR_DEV(ops->target),
 				VFIO_PCI_BPF_ADDR_FN(ops->target));
-		ret = vdev ? vpb_attach(policy, vdev) : 0;
+		ret = vdev ? vpb_attach(policy, vdev, &retired) : 0;
 		if (ret)
 			goto out;
 	} else {
 		/* A device that refuses the policy simply stays unhooked. */
 		list_for_each_entry(vdev, &vpb_devices, node)
 			if (vpb_matches(ops, &vdev->info))
-				vpb_attach(policy, vdev);
+				vpb_attach(policy, vdev, &retired);
 	}
 	list_add_tail(&policy->node, &vpb_policies);
 out:
 	mutex_unlock(&vpb_lock);
+	vpb_chain_reap(&retired);
 	return ret;
 }
 
-void vpb_unbind_policy(struct vpb_policy *policy)
+/* The caller reaps @retired once it dropped vpb_lock. */
+void vpb_unbind_policy(struct vpb_policy *policy, struct list_head *retired)
 {
 	struct vpb_device *vdev;
 
@@ -244,7 +258,7 @@ void vpb_unbind_policy(struct vpb_policy *policy)
 	list_for_each_entry(vdev, &vpb_devices, node) {
 		mutex_lock(&vdev->lock);
 		if (vpb_chain_has(vpb_chain_locked(vdev), policy))
-			vpb_detach_locked(policy, vdev);
+			vpb_detach_locked(policy, vdev, retired);
 		mutex_unlock(&vdev->lock);
 	}
 	list_del(&policy->node);
@@ -305,20 +319,19 @@ out:
 }
 
 /* The swap failed elsewhere: the saved chain goes back as it was. */
-static void vpb_swap_undo(struct vpb_device *vdev, struct vpb_policy *new)
+static void vpb_swap_undo(struct vpb_device *vdev, struct vpb_policy *new,
+			  struct list_head *retired)
 {
-	vpb_chain_free(vpb_chain_publish(vdev, vdev->rollback));
+	vpb_chain_retire(retired, vdev, vpb_chain_publish(vdev, vdev->rollback), new);
 	vdev->rollback = NULL;
-	vpb_call_detach(vdev, new);
 	this_cpu_inc(vdev->stats->detaches);
 }
 
 static void vpb_swap_finish(struct vpb_device *vdev, struct vpb_policy *old,
-			    struct vpb_policy *new)
+			    struct vpb_policy *new, struct list_head *retired)
 {
-	vpb_chain_free(vdev->rollback);
+	vpb_chain_retire(retired, vdev, vdev->rollback, old);
 	vdev->rollback = NULL;
-	vpb_call_detach(vdev, old);
 	this_cpu_inc(vdev->stats->detaches);
 	pci_info(vdev->core.pdev, "policy '%s' replaced '%s'\n", new->ops->name,
 		 old->ops->name);
@@ -330,9 +343,10 @@ static void vpb_swap_finish(struct vpb_device *vdev, struct vpb_policy *old,
  * its saved chain back (nothing is re-attached, so the undo cannot fail)
  * and the swap fails.  A swap replaces code on the same devices; moving a
  * policy to other devices is a detach and an attach, which the VMMs of
- * both sets should see as such.
+ * both sets should see as such.  The caller reaps @retired once it dropped
+ * vpb_lock.
  */
-int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
+int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new, struct list_head *retired)
 {
 	struct vpb_device *vdev;
 	int ret = 0;
@@ -363,9 +377,9 @@ int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new)
 		mutex_lock(&vdev->lock);
 		decided = vdev->swapping;
 		if (decided && ret)
-			vpb_swap_undo(vdev, new);
+			vpb_swap_undo(vdev, new, retired);
 		else if (decided)
-			vpb_swap_finish(vdev, old, new);
+			vpb_swap_finish(vdev, old, new, retired);
 		vdev->swapping = false;
 		mutex_unlock(&vdev->lock);
 		if (decided)
@@ -394,26 +408,30 @@ void vpb_wait_swap(struct vpb_device *vdev)
 void vpb_device_added(struct vpb_device *vdev)
 {
 	struct vpb_policy *policy;
+	LIST_HEAD(retired);
 
 	mutex_lock(&vpb_lock);
 	list_add_tail(&vdev->node, &vpb_devices);
 	list_for_each_entry(policy, &vpb_policies, node)
 		if (vpb_matches(policy->ops, &vdev->info))
-			vpb_attach(policy, vdev);
+			vpb_attach(policy, vdev, &retired);
 	mutex_unlock(&vpb_lock);
+	vpb_chain_reap(&retired);
 }
 
 /*
  * The device is gone from vfio (no VMM holds it any more): every policy
  * detaches from it, and the links of policies that targeted it alone are
  * detached too, so that their owners see EPOLLHUP.  Link detach re-enters
- * unreg, so it runs with no lock held.
+ * unreg, so it runs with no lock held.  Before it returns, every detach
+ * hook on the device has run, those other operations queued included.
  */
 void vpb_device_removed(struct vpb_device *vdev)
 {
 	struct bpf_link *orphans[VPB_MAX_CHAIN];
 	struct vpb_chain *chain;
 	unsigned int i, n = 0;
+	LIST_HEAD(retired);
 
 	mutex_lock(&vpb_lock);
 	list_del_init(&vdev->node);
@@ -424,10 +442,12 @@ void vpb_device_removed(struct vpb_device *vdev)
 		if (policy->ops->target && policy->link &&
 		    bpf_link_inc_not_zero(policy->link) == policy->link)
 			orphans[n++] = policy->link;
-		vpb_detach_locked(policy, vdev);
+		vpb_detach_locked(policy, vdev, &retired);
 	}
 	mutex_unlock(&vdev->lock);
 	mutex_unlock(&vpb_lock);
+	vpb_chain_reap(&retired);
+	wait_var_event(&vdev->retiring, !atomic_read(&vdev->retiring));
 
 	for (i = 0; i < n; i++) {
 		if (orphans[i]->ops->detach)

@@ -8,16 +8,22 @@
  * checked against the traps -- passing the VMM's own buffer on would let a
  * second VMM thread change the data between the verdict and the core's
  * fetch.  So the module copies the judged bytes into a page of its own and
- * gives the core the address of that page in the calling process: a
- * read-only shared mapping of a private shmem file, made once per process
- * and device and sealed (VM_SEALED, as mseal() does).  The process can
- * read it, but cannot write it through any mapping (the file is open
- * read-only, so no mapping of it can ever become writable), nor unmap,
- * move or mprotect it, nor map anything else over it.  What the core
- * fetches is therefore what the module wrote.
+ * gives the core their address in the calling process: a read-only shared
+ * mapping of a private shmem file, made once per process and sealed
+ * (VM_SEALED, as mseal() does).  The process can read it, but cannot
+ * write it through any mapping (the file is open read-only, so no mapping
+ * of it can ever become writable), nor unmap, move or mprotect it, nor map
+ * anything else over it; the inode is immutable, so that reopening the
+ * file through /proc/PID/map_files cannot give a writable file either.
+ * What the core fetches is therefore what the module wrote.
  *
- * The page is the device's, one user at a time (bounce->lock); the mapping
- * lives as long as the process and is not inherited on fork.
+ * One page serves the whole module, so a long-lived process (a VMM whose
+ * devices are unbound and bound again) maps it once.  It is cut into
+ * slots, each device using one and each slot used by one device at a time
+ * (its mutex); a slot is cleared as soon as the core has fetched from it,
+ * so no process ever reads another's data there.  The mapping lives as
+ * long as the process and is not inherited on fork; the page and the file
+ * outlive the module while a process maps them (their code is shmem's).
  */
 #include <linux/file.h>
 #include <linux/highmem.h>
@@ -29,115 +35,119 @@
 
 #include "vpb.h"
 
+/* Room for the largest argument the module judges: an ioeventfd request. */
+#define VPB_BOUNCE_SLOT 64
+#define VPB_BOUNCE_SLOTS (PAGE_SIZE / VPB_BOUNCE_SLOT)
 /* Processes whose mapping is remembered; others are found by a VMA walk. */
-#define VPB_BOUNCE_SEEN 4
+#define VPB_BOUNCE_SEEN 8
 
-struct vpb_bounce {
-	struct mutex lock; /* one user of the page at a time */
+static struct {
 	struct file *file; /* read-only view of the page's shmem file */
 	struct page *page;
+	struct mutex slot_lock[VPB_BOUNCE_SLOTS];
+	struct mutex map_lock; /* one mapping per process */
+	atomic_t next_slot; /* the slot of the next device */
 	/* Where processes map it: the mm is only compared, never followed. */
+	spinlock_t seen_lock;
 	const struct mm_struct *seen_mm[VPB_BOUNCE_SEEN];
 	unsigned long seen_addr[VPB_BOUNCE_SEEN];
 	unsigned int next_seen;
-};
+} vpb_bounce;
 
-static struct vpb_bounce *vpb_bounce_new(void)
+int vpb_bounce_init(void)
 {
-	struct vpb_bounce *b = kzalloc(sizeof(*b), GFP_KERNEL);
 	struct file *rw;
+	unsigned int i;
 	int ret;
 
-	if (!b)
-		return ERR_PTR(-ENOMEM);
-	mutex_init(&b->lock);
+	BUILD_BUG_ON(sizeof(struct vfio_device_ioeventfd) > VPB_BOUNCE_SLOT);
+	for (i = 0; i < VPB_BOUNCE_SLOTS; i++)
+		mutex_init(&vpb_bounce.slot_lock[i]);
+	mutex_init(&vpb_bounce.map_lock);
+	spin_lock_init(&vpb_bounce.seen_lock);
 	rw = shmem_kernel_file_setup("vfio-pci-bpf", PAGE_SIZE, VM_NORESERVE);
-	if (IS_ERR(rw)) {
-		ret = PTR_ERR(rw);
-		goto out_free;
-	}
+	if (IS_ERR(rw))
+		return PTR_ERR(rw);
 	mapping_set_unevictable(rw->f_mapping);
-	b->page = shmem_read_mapping_page(rw->f_mapping, 0);
-	if (IS_ERR(b->page)) {
-		ret = PTR_ERR(b->page);
+	vpb_bounce.page = shmem_read_mapping_page(rw->f_mapping, 0);
+	if (IS_ERR(vpb_bounce.page)) {
+		ret = PTR_ERR(vpb_bounce.page);
 		goto out_rw;
 	}
-	b->file = dentry_open(&rw->f_path, O_RDONLY, current_cred());
-	if (IS_ERR(b->file)) {
-		ret = PTR_ERR(b->file);
+	vpb_bounce.file = dentry_open(&rw->f_path, O_RDONLY, current_cred());
+	if (IS_ERR(vpb_bounce.file)) {
+		ret = PTR_ERR(vpb_bounce.file);
 		goto out_page;
 	}
+	/* No open of it, by anyone, for writing: the module writes the page itself. */
+	file_inode(rw)->i_flags |= S_IMMUTABLE;
 	fput(rw);
-	return b;
+	return 0;
 
 out_page:
-	put_page(b->page);
+	put_page(vpb_bounce.page);
 out_rw:
 	fput(rw);
-out_free:
-	kfree(b);
-	return ERR_PTR(ret);
+	return ret;
 }
 
-static struct vpb_bounce *vpb_bounce_get(struct vpb_device *vdev)
+void vpb_bounce_exit(void)
 {
-	/* Pairs with the cmpxchg_release() that published it. */
-	struct vpb_bounce *b = smp_load_acquire(&vdev->bounce), *raced;
-
-	if (b)
-		return b;
-	b = vpb_bounce_new();
-	if (IS_ERR(b))
-		return b;
-	raced = cmpxchg_release(&vdev->bounce, NULL, b);
-	if (raced) {
-		put_page(b->page);
-		fput(b->file);
-		kfree(b);
-		return raced;
-	}
-	return b;
+	put_page(vpb_bounce.page);
+	fput(vpb_bounce.file);
 }
 
-void vpb_bounce_free(struct vpb_device *vdev)
+/* The slot @vdev uses, for its life. */
+unsigned int vpb_bounce_slot(void)
 {
-	struct vpb_bounce *b = vdev->bounce;
-
-	if (!b)
-		return;
-	put_page(b->page);
-	fput(b->file);
-	kfree(b);
-	vdev->bounce = NULL;
+	return (unsigned int)atomic_inc_return(&vpb_bounce.next_slot) % VPB_BOUNCE_SLOTS;
 }
 
-static bool vpb_bounce_is(struct vpb_bounce *b, struct vm_area_struct *vma)
+static bool vpb_bounce_is(struct vm_area_struct *vma)
 {
-	return vma && vma->vm_file == b->file && (vma->vm_flags & VM_SEALED);
+	return vma && vma->vm_file == vpb_bounce.file && (vma->vm_flags & VM_SEALED);
 }
 
-/* The sealed mapping of @b in @mm, or 0. */
-static unsigned long vpb_bounce_find(struct vpb_bounce *b, struct mm_struct *mm)
+static unsigned long vpb_bounce_seen(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma;
 	unsigned long addr = 0;
 	unsigned int i;
 
+	spin_lock(&vpb_bounce.seen_lock);
+	for (i = 0; i < VPB_BOUNCE_SEEN && !addr; i++)
+		if (vpb_bounce.seen_mm[i] == mm)
+			addr = vpb_bounce.seen_addr[i];
+	spin_unlock(&vpb_bounce.seen_lock);
+	return addr;
+}
+
+static void vpb_bounce_remember(struct mm_struct *mm, unsigned long addr)
+{
+	spin_lock(&vpb_bounce.seen_lock);
+	vpb_bounce.seen_mm[vpb_bounce.next_seen] = mm;
+	vpb_bounce.seen_addr[vpb_bounce.next_seen] = addr;
+	vpb_bounce.next_seen = (vpb_bounce.next_seen + 1) % VPB_BOUNCE_SEEN;
+	spin_unlock(&vpb_bounce.seen_lock);
+}
+
+/* The sealed mapping of the page in @mm, or 0. */
+static unsigned long vpb_bounce_find(struct mm_struct *mm)
+{
+	unsigned long addr = vpb_bounce_seen(mm);
+	struct vm_area_struct *vma;
+
 	mmap_read_lock(mm);
-	for (i = 0; i < VPB_BOUNCE_SEEN; i++) {
-		if (b->seen_mm[i] != mm)
-			continue;
-		vma = vma_lookup(mm, b->seen_addr[i]);
-		if (vpb_bounce_is(b, vma) && vma->vm_start == b->seen_addr[i]) {
-			addr = vma->vm_start;
+	if (addr) {
+		vma = vma_lookup(mm, addr);
+		if (vpb_bounce_is(vma) && vma->vm_start == addr)
 			goto out;
-		}
+		addr = 0;
 	}
 	{
 		VMA_ITERATOR(vmi, mm, 0);
 
 		for_each_vma(vmi, vma) {
-			if (vpb_bounce_is(b, vma)) {
+			if (vpb_bounce_is(vma)) {
 				addr = vma->vm_start;
 				break;
 			}
@@ -149,22 +159,22 @@ out:
 }
 
 /*
- * Map @b read-only into @mm and seal the mapping.  Until it is sealed the
- * process could move or unmap it; then it is not sealed here and the
+ * Map the page read-only into @mm and seal the mapping.  Until it is sealed
+ * the process could move or unmap it; then it is not sealed here and the
  * caller gets -EAGAIN (what was moved stays read-only forever).
  */
-static long vpb_bounce_map(struct vpb_bounce *b, struct mm_struct *mm)
+static long vpb_bounce_map(struct mm_struct *mm)
 {
 	struct vm_area_struct *vma;
 	unsigned long addr;
 
-	addr = vm_mmap(b->file, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	addr = vm_mmap(vpb_bounce.file, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
 	if (IS_ERR_VALUE(addr))
 		return addr;
 	if (mmap_write_lock_killable(mm))
 		return -EINTR;
 	vma = vma_lookup(mm, addr);
-	if (vma && vma->vm_file == b->file && vma->vm_start == addr &&
+	if (vma && vma->vm_file == vpb_bounce.file && vma->vm_start == addr &&
 	    vma->vm_end == addr + PAGE_SIZE && !(vma->vm_flags & (VM_WRITE | VM_MAYWRITE)))
 		vm_flags_set(vma, VM_SEALED | VM_DONTCOPY | VM_DONTDUMP);
 	else
@@ -175,57 +185,56 @@ static long vpb_bounce_map(struct vpb_bounce *b, struct mm_struct *mm)
 
 /*
  * Put @size bytes of @data where the calling process can hand them to the
- * core and no thread of it can change them.  On success the page is ours
- * until vpb_bounce_leave().
+ * core and no thread of it can change them.  On success the device's slot
+ * is the caller's until vpb_bounce_leave().
  */
 static int vpb_bounce_enter(struct vpb_device *vdev, const void *data, size_t size,
-			    struct vpb_bounce **out, void __user **uptr)
+			    void __user **uptr)
 {
+	struct mutex *lock = &vpb_bounce.slot_lock[vdev->bounce_slot];
 	struct mm_struct *mm = current->mm;
-	struct vpb_bounce *b;
 	long addr;
 
-	if (!mm || size > PAGE_SIZE)
+	if (!mm || size > VPB_BOUNCE_SLOT)
 		return -EFAULT;
-	b = vpb_bounce_get(vdev);
-	if (IS_ERR(b))
-		return PTR_ERR(b);
-	if (mutex_lock_killable(&b->lock))
+	if (mutex_lock_killable(lock))
 		return -EINTR;
-	addr = vpb_bounce_find(b, mm);
+	addr = vpb_bounce_find(mm);
 	if (!addr) {
-		addr = vpb_bounce_map(b, mm);
+		/* Two threads mapping it for two devices would map it twice. */
+		mutex_lock(&vpb_bounce.map_lock);
+		addr = vpb_bounce_find(mm) ?: vpb_bounce_map(mm);
+		mutex_unlock(&vpb_bounce.map_lock);
 		if (IS_ERR_VALUE(addr)) {
-			mutex_unlock(&b->lock);
+			mutex_unlock(lock);
 			return addr;
 		}
 	}
-	b->seen_mm[b->next_seen] = mm;
-	b->seen_addr[b->next_seen] = addr;
-	b->next_seen = (b->next_seen + 1) % VPB_BOUNCE_SEEN;
-	memcpy_to_page(b->page, 0, data, size);
-	*out = b;
-	*uptr = (void __user *)addr;
+	vpb_bounce_remember(mm, addr);
+	memcpy_to_page(vpb_bounce.page, vdev->bounce_slot * VPB_BOUNCE_SLOT, data, size);
+	*uptr = (void __user *)(addr + vdev->bounce_slot * VPB_BOUNCE_SLOT);
 	return 0;
 }
 
-static void vpb_bounce_leave(struct vpb_bounce *b)
+/* The core fetched what it needed: nothing of it stays for others to read. */
+static void vpb_bounce_leave(struct vpb_device *vdev)
 {
-	mutex_unlock(&b->lock);
+	memzero_page(vpb_bounce.page, vdev->bounce_slot * VPB_BOUNCE_SLOT, VPB_BOUNCE_SLOT);
+	mutex_unlock(&vpb_bounce.slot_lock[vdev->bounce_slot]);
 }
 
 /* A config write of @val (@size bytes, as the VMM wrote them) at @pos. */
 int vpb_bounce_config_write(struct vpb_device *vdev, u64 val, u32 size, loff_t pos)
 {
-	struct vpb_bounce *b;
+	__le64 bytes = cpu_to_le64(val);
 	void __user *uptr;
 	ssize_t ret;
 
-	ret = vpb_bounce_enter(vdev, &val, size, &b, &uptr);
+	ret = vpb_bounce_enter(vdev, &bytes, size, &uptr);
 	if (ret)
 		return ret;
 	ret = vfio_pci_core_write(&vdev->core.vdev, uptr, size, &pos);
-	vpb_bounce_leave(b);
+	vpb_bounce_leave(vdev);
 	return ret;
 }
 
@@ -233,14 +242,13 @@ int vpb_bounce_config_write(struct vpb_device *vdev, u64 val, u32 size, loff_t p
 long vpb_bounce_ioctl(struct vpb_device *vdev, unsigned int cmd, const void *arg,
 		      size_t size)
 {
-	struct vpb_bounce *b;
 	void __user *uptr;
 	long ret;
 
-	ret = vpb_bounce_enter(vdev, arg, size, &b, &uptr);
+	ret = vpb_bounce_enter(vdev, arg, size, &uptr);
 	if (ret)
 		return ret;
 	ret = vfio_pci_core_ioctl(&vdev->core.vdev, cmd, (unsigned long)uptr);
-	vpb_bounce_leave(b);
+	vpb_bounce_leave(vdev);
 	return ret;
 }

@@ -6,6 +6,7 @@
  * one and never a mix.
  */
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include "vpb.h"
 
@@ -125,9 +126,9 @@ too_big:
 }
 
 /*
- * Make @next the device's chain (an empty one means none) and wait until
- * no access still runs the previous one, which is returned to the caller
- * to free or to keep for a rollback.
+ * Make @next the device's chain (an empty one means none) and return the
+ * one it replaced, which accesses may still run: the caller keeps it for a
+ * rollback or retires it.
  */
 struct vpb_chain *vpb_chain_publish(struct vpb_device *vdev, struct vpb_chain *next)
 {
@@ -147,9 +148,66 @@ struct vpb_chain *vpb_chain_publish(struct vpb_device *vdev, struct vpb_chain *n
 	}
 	rcu_assign_pointer(vdev->chain, next);
 	WRITE_ONCE(vdev->hot, hot);
-	synchronize_srcu(&vdev->srcu);
 	vpb_mig_advertise(vdev);
 	return prev;
+}
+
+/*
+ * @old is no longer @vdev's chain, but accesses may still run it: queue it
+ * on @retired, to be freed by vpb_chain_reap() once they are done, after
+ * the detach hook of @detach_after (a policy of @old), if any.  The wait
+ * happens there, after the caller dropped vpb_lock: an access that takes
+ * long (a policy's sleepable ioctl hook) then delays only the operation
+ * that waits for it, never every other one on the host.  The device and
+ * @old's policies stay until then; removal and unregistration wait for it.
+ */
+void vpb_chain_retire(struct list_head *retired, struct vpb_device *vdev, struct vpb_chain *old,
+		      struct vpb_policy *detach_after)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vpb_lock);
+	if (!old)
+		return;
+	get_device(&vdev->core.vdev.device);
+	atomic_inc(&vdev->retiring);
+	for (i = 0; i < old->len; i++)
+		atomic_inc(&old->policy[i]->retired_refs);
+	old->retired_from = vdev;
+	old->detach_after = detach_after;
+	list_add_tail(&old->retired, retired);
+}
+
+/* Without vpb_lock: wait for the readers of each retired chain, then free it. */
+void vpb_chain_reap(struct list_head *retired)
+{
+	struct vpb_chain *chain, *next;
+	struct vpb_device *vdev;
+	unsigned int i;
+
+	list_for_each_entry_safe(chain, next, retired, retired) {
+		vdev = chain->retired_from;
+		list_del(&chain->retired);
+		synchronize_srcu(&vdev->srcu);
+		if (chain->detach_after) {
+			mutex_lock(&vdev->lock);
+			vpb_call_detach(vdev, chain->detach_after);
+			mutex_unlock(&vdev->lock);
+		}
+		for (i = 0; i < chain->len; i++)
+			if (atomic_dec_and_test(&chain->policy[i]->retired_refs))
+				wake_up_var(&chain->policy[i]->retired_refs);
+		vpb_chain_free(chain);
+		if (atomic_dec_and_test(&vdev->retiring))
+			wake_up_var(&vdev->retiring);
+		put_device(&vdev->core.vdev.device);
+	}
+}
+
+/* Before @policy goes: no retired chain, of any operation, still holds it. */
+void vpb_policy_wait_retired(struct vpb_policy *policy)
+{
+	wait_var_event(&policy->retired_refs, !atomic_read(&policy->retired_refs));
 }
 
 static bool vpb_trap_same(const struct vpb_trap *a, const struct vpb_trap *b)

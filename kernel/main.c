@@ -54,6 +54,7 @@ static int vpb_init_dev(struct vfio_device *core_vdev)
 	INIT_LIST_HEAD(&vdev->node);
 	mutex_init(&vdev->lock);
 	RCU_INIT_POINTER(vdev->chain, NULL);
+	vdev->bounce_slot = vpb_bounce_slot();
 	vpb_mig_init(vdev);
 	ret = init_srcu_struct(&vdev->srcu);
 	if (ret)
@@ -80,7 +81,6 @@ static void vpb_release_dev(struct vfio_device *core_vdev)
 {
 	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
 
-	vpb_bounce_free(vdev);
 	free_percpu(vdev->stats);
 	cleanup_srcu_struct(&vdev->srcu);
 	vpb_mig_destroy(vdev);
@@ -293,9 +293,12 @@ static int __init vpb_init(void)
 {
 	int ret;
 
-	ret = vpb_chain_cache_init();
+	ret = vpb_bounce_init();
 	if (ret)
 		return ret;
+	ret = vpb_chain_cache_init();
+	if (ret)
+		goto out_bounce;
 	ret = vpb_policy_cache_init();
 	if (ret)
 		goto out_chain;
@@ -314,6 +317,8 @@ out_policy:
 	vpb_policy_cache_exit();
 out_chain:
 	vpb_chain_cache_exit();
+out_bounce:
+	vpb_bounce_exit();
 	return ret;
 }
 
@@ -323,6 +328,7 @@ static void __exit vpb_exit(void)
 	pci_unregister_driver(&vpb_pci_driver);
 	vpb_policy_cache_exit();
 	vpb_chain_cache_exit();
+	vpb_bounce_exit();
 }
 
 module_init(vpb_init);

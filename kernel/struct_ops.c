@@ -261,10 +261,13 @@ struct vpb_policy *vpb_policy_new(void *kdata, struct bpf_link *link)
 	return policy;
 }
 
+/* Once no retired chain holds it: its programs go when this returns. */
 void vpb_policy_free(struct vpb_policy *policy)
 {
-	if (policy)
-		kmem_cache_free(vpb_policy_cache, policy);
+	if (!policy)
+		return;
+	vpb_policy_wait_retired(policy);
+	kmem_cache_free(vpb_policy_cache, policy);
 }
 
 static int vpb_reg(void *kdata, struct bpf_link *link)
@@ -284,12 +287,14 @@ static int vpb_reg(void *kdata, struct bpf_link *link)
 static void vpb_unreg(void *kdata, struct bpf_link *link)
 {
 	struct vpb_policy *policy;
+	LIST_HEAD(retired);
 
 	mutex_lock(&vpb_lock);
 	policy = vpb_find_policy(kdata, link);
 	if (policy)
-		vpb_unbind_policy(policy);
+		vpb_unbind_policy(policy, &retired);
 	mutex_unlock(&vpb_lock);
+	vpb_chain_reap(&retired);
 	vpb_policy_free(policy);
 }
 
@@ -302,6 +307,7 @@ static int vpb_update(void *kdata, void *old_kdata, struct bpf_link *link)
 {
 	const struct vfio_pci_bpf_ops *ops = kdata;
 	struct vpb_policy *old, *new = NULL;
+	LIST_HEAD(retired);
 	int ret;
 
 	mutex_lock(&vpb_lock);
@@ -313,9 +319,10 @@ static int vpb_update(void *kdata, void *old_kdata, struct bpf_link *link)
 	}
 	old = vpb_find_policy(old_kdata, link);
 	new = vpb_policy_new(kdata, link);
-	ret = !old ? -ENOENT : !new ? -ENOMEM : vpb_rebind_policy(old, new);
+	ret = !old ? -ENOENT : !new ? -ENOMEM : vpb_rebind_policy(old, new, &retired);
 out:
 	mutex_unlock(&vpb_lock);
+	vpb_chain_reap(&retired);
 	vpb_policy_free(ret ? new : old);
 	return ret;
 }

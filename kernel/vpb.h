@@ -26,7 +26,6 @@
 #define VPB_MAX_CHAIN 8
 
 struct bpf_link;
-struct vpb_bounce;
 
 /* A registered struct_ops instance, keyed by its map's data and its link. */
 struct vpb_policy {
@@ -35,6 +34,7 @@ struct vpb_policy {
 	struct bpf_link *link; /* NULL when registered without a link */
 	unsigned long hooks; /* BIT(hook) for every member it implements */
 	u64 seq; /* registration order; a swap keeps the replaced one's */
+	atomic_t retired_refs; /* retired chains holding it, not yet reaped */
 };
 
 /* A BAR range whose device-fd accesses run the BAR hooks. */
@@ -59,7 +59,14 @@ typedef int (*vpb_access_hook_t)(struct vfio_pci_bpf_dev *dev, struct vfio_pci_b
  * access calls them without looking at the others.
  */
 struct vpb_chain {
-	struct rcu_head rcu;
+	/*
+	 * Once replaced, on the reap list of the operation that replaced it
+	 * (see vpb_chain_retire()): freed when no reader runs it any more,
+	 * after @detach_after's detach hook.
+	 */
+	struct list_head retired;
+	struct vpb_device *retired_from;
+	struct vpb_policy *detach_after;
 	unsigned long hooks;
 	unsigned int nr_traps;
 	struct vpb_trap traps[VFIO_PCI_BPF_MAX_TRAPS];
@@ -127,6 +134,7 @@ struct vpb_device {
 	struct mutex lock;
 	struct srcu_struct srcu; /* readers of chain */
 	struct vpb_chain __rcu *chain; /* written under vpb_lock and lock */
+	atomic_t retiring; /* its retired chains, not yet reaped */
 	/*
 	 * What the chain hooks, read without a lock so that paths no policy
 	 * hooks never enter SRCU; a racing attach is seen by the next access.
@@ -151,7 +159,7 @@ struct vpb_device {
 	struct vpb_policy *replacing; /* the policy @attaching swaps out */
 	unsigned int nr_pending;
 	struct vpb_trap *pending;
-	struct vpb_bounce *bounce; /* made on first use, see bounce.c */
+	unsigned int bounce_slot; /* its part of the bounce page, see bounce.c */
 	struct vpb_mig mig;
 };
 
@@ -187,8 +195,8 @@ static inline struct vpb_device *vpb_from_info(const struct vfio_pci_bpf_dev *in
 
 /* bind.c: policies on devices */
 int vpb_bind_policy(struct vpb_policy *policy);
-void vpb_unbind_policy(struct vpb_policy *policy);
-int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new);
+void vpb_unbind_policy(struct vpb_policy *policy, struct list_head *retired);
+int vpb_rebind_policy(struct vpb_policy *old, struct vpb_policy *new, struct list_head *retired);
 void vpb_wait_swap(struct vpb_device *vdev);
 void vpb_device_added(struct vpb_device *vdev);
 void vpb_device_removed(struct vpb_device *vdev);
@@ -200,6 +208,10 @@ extern struct list_head vpb_policies;
 struct vpb_chain *vpb_chain_build(struct vpb_device *vdev, struct vpb_policy *out,
 				  struct vpb_policy *in);
 struct vpb_chain *vpb_chain_publish(struct vpb_device *vdev, struct vpb_chain *next);
+void vpb_chain_retire(struct list_head *retired, struct vpb_device *vdev, struct vpb_chain *old,
+		      struct vpb_policy *detach_after);
+void vpb_chain_reap(struct list_head *retired);
+void vpb_policy_wait_retired(struct vpb_policy *policy);
 bool vpb_chain_has(struct vpb_chain *chain, struct vpb_policy *policy);
 bool vpb_traps_equal(struct vpb_chain *chain, struct vpb_policy *owner,
 		     const struct vpb_trap *traps, unsigned int n);
@@ -299,7 +311,9 @@ int vpb_bounce_config_write(struct vpb_device *vdev, u64 val, u32 size,
 			    loff_t pos);
 long vpb_bounce_ioctl(struct vpb_device *vdev, unsigned int cmd,
 		      const void *arg, size_t size);
-void vpb_bounce_free(struct vpb_device *vdev);
+int vpb_bounce_init(void);
+void vpb_bounce_exit(void);
+unsigned int vpb_bounce_slot(void);
 
 /* traps.c */
 const struct vpb_trap *vpb_trap_find(struct vpb_chain *chain, unsigned int bar,

@@ -48,6 +48,8 @@ static void usage(void)
 		"times\n"
 		"  bounce-attack OFF VALUE   a config write, then every way to change or drop the\n"
 		"                            page the module handed vfio-pci-core the value in\n"
+		"  rebind-writes N OFF VALUE N rounds of open, config write, close, each then\n"
+		"                            waiting for SIGUSR1; then the bounce pages mapped\n"
 		"  script OP ARGS...         run vfio-client ops in one session; the op 'wait'\n"
 		"                            prints 'holding' and waits for SIGUSR1\n");
 	exit(2);
@@ -334,12 +336,24 @@ static int bounce_attack(struct vc_dev *dev, uint64_t off, uint64_t value)
 	void *p;
 	int fd;
 
+	char path[64];
+	unsigned int left = 0;
+
 	attempt("config write", vc_cfg_write(dev, off, &byte, 1));
 	if (find_bounce(&start, perms)) {
 		printf("no bounce page mapped\n");
 		return 1;
 	}
 	printf("mapped %s\n", perms);
+	for (size_t i = 0; i < 4096; i++)
+		left += ((volatile uint8_t *)start)[i] != 0;
+	printf("bytes left on the page: %u\n", left);
+	snprintf(path, sizeof(path), "/proc/self/map_files/%lx-%lx", (unsigned long)start,
+		 (unsigned long)start + 4096);
+	fd = open(path, O_RDWR);
+	attempt("reopen read-write through map_files", fd < 0 ? -errno : 0);
+	if (fd >= 0)
+		close(fd);
 	attempt("mprotect writable",
 		mprotect((void *)start, 4096, PROT_READ | PROT_WRITE) ? -errno : 0);
 	attempt("munmap", munmap((void *)start, 4096) ? -errno : 0);
@@ -356,6 +370,50 @@ static int bounce_attack(struct vc_dev *dev, uint64_t off, uint64_t value)
 	if (fd >= 0)
 		close(fd);
 	attempt("config write again", vc_cfg_write(dev, off, &byte, 1));
+	return 0;
+}
+
+/* How many bounce pages this process has mapped. */
+static unsigned int count_bounce(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned int n = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, "/vfio-pci-bpf") != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * A long-lived VMM: N rounds of open, config write, close, each followed by
+ * a wait for SIGUSR1 (the test rebinds the device meanwhile); then how many
+ * bounce pages it holds.
+ */
+static int rebind_writes(const struct vc_bdf *bdf, uint64_t n, uint64_t off, uint64_t value)
+{
+	uint8_t byte = (uint8_t)value;
+	char step[160];
+	struct vc_dev dev;
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (uint64_t i = 0; i < n; i++) {
+		if (vc_open(&dev, bdf, step, sizeof(step))) {
+			printf("round %" PRIu64 ": %s\n", i, step);
+			return 1;
+		}
+		attempt("config write", vc_cfg_write(&dev, off, &byte, 1));
+		vc_close(&dev);
+		printf("round %" PRIu64 " done\n", i);
+		sigwait(&set, &sig);
+	}
+	printf("bounce pages mapped: %u\n", count_bounce());
 	return 0;
 }
 
@@ -398,6 +456,8 @@ int main(int argc, char **argv)
 		return first_open(&bdf, argv[3]);
 	if (!strcmp(mode, "open-close") && argc == 4)
 		return open_close(&bdf, num(argv[3]));
+	if (!strcmp(mode, "rebind-writes") && argc == 6)
+		return rebind_writes(&bdf, num(argv[3]), num(argv[4]), num(argv[5]));
 	ret = vc_open(&dev, &bdf, step, sizeof(step));
 	if (ret) {
 		fprintf(stderr, "vfio-race: %s: %s\n", step, vc_errname(ret));

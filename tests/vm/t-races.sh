@@ -34,11 +34,28 @@ out=$("$RACE" "$EDU0" bounce-attack 0xc 0x10)
 check_eq "the config write went through the module's page" "config write: allowed" \
 	"$(sed -n 1p <<<"$out")"
 check "...mapped read-only in the VMM ($(sed -n 2p <<<"$out"))" grep -qE '^mapped r--[sp]$' <<<"$out"
-for what in "mprotect writable" munmap "mmap over it" mremap "write through /proc/self/mem"; do
+check_eq "...holding nothing once vfio-pci-core fetched from it" "bytes left on the page: 0" \
+	"$(grep '^bytes left' <<<"$out")"
+for what in "mprotect writable" munmap "mmap over it" mremap "write through /proc/self/mem" \
+	"reopen read-write through map_files"; do
 	check "...which refuses: $what ($(grep "^$what:" <<<"$out" | cut -d' ' -f2-))" \
 		grep -qE "^$what: E" <<<"$out"
 done
 check_eq "...and keeps working" "config write again: allowed" "$(tail -n1 <<<"$out")"
+
+# A long-lived VMM whose device is unbound and bound again keeps one page.
+"$RACE" "$EDU0" rebind-writes 3 0xc 0x10 >"$SCRATCH/rebind" 2>&1 &
+vmm=$!
+for round in 0 1 2; do
+	wait_for_line "$SCRATCH/rebind" "round $round done"
+	[ "$round" = 2 ] || { unbind "$EDU0" && bind "$EDU0" vfio-pci-bpf; }
+	kill -USR1 "$vmm"
+done
+wait "$vmm"
+check_eq "three rounds of config writes over two rebinds: allowed each time" 3 \
+	"$(grep -c '^config write: allowed' "$SCRATCH/rebind")"
+check_eq "...with one bounce page mapped in the VMM" "bounce pages mapped: 1" \
+	"$(tail -n1 "$SCRATCH/rebind")"
 
 # --- config read: replaced bytes never reach the VMM's buffer ----------------
 check_eq "the policy presents its vendor ID" 0xaaaa "$(op "$EDU0" cfg-read 0 2)"
