@@ -207,6 +207,12 @@ static bool vpb_config_raw(struct vfio_pci_core_device *core, u32 offset, u32 si
  * device's own registers.  Writes need the device enabled (-ENXIO) and
  * land only where vfio-pci-core writes raw (-EPERM elsewhere).  While the
  * PCI core blocks user config access (a reset), both fail with -EBUSY.
+ *
+ * Power, as for the BARs: a write needs the device awake, and holds it
+ * awake (-EIO while a VMM keeps it in a low-power state, which the kfunc
+ * may not undo).  A read of a suspended function is fine in D3hot, where
+ * config space answers; in D3cold the function is off, and a read fails
+ * with -EIO instead of returning all ones.
  */
 int vpb_config_io_atomic(struct vpb_device *vdev, u32 offset, u32 size,
 			 u64 *val, bool write)
@@ -215,7 +221,7 @@ int vpb_config_io_atomic(struct vpb_device *vdev, u32 offset, u32 size,
 	u32 v32 = 0;
 	u16 v16 = 0;
 	u8 v8 = 0;
-	int ret;
+	int pm, ret;
 
 	ret = vpb_config_check(pdev, offset, size);
 	if (ret)
@@ -224,8 +230,14 @@ int vpb_config_io_atomic(struct vpb_device *vdev, u32 offset, u32 size,
 		return -ENXIO;
 	if (write && !vpb_config_raw(&vdev->core, offset, size))
 		return -EPERM;
-	if (!pci_cfg_access_trylock(pdev))
-		return -EBUSY;
+	/* Negative: runtime PM is off for the device, which then stays on. */
+	pm = pm_runtime_get_if_active(&pdev->dev);
+	if (!pm && (write || READ_ONCE(pdev->current_state) == PCI_D3cold))
+		return -EIO;
+	if (!pci_cfg_access_trylock(pdev)) {
+		ret = -EBUSY;
+		goto out_pm;
+	}
 	if (write) {
 		if (size == 1)
 			ret = pci_write_config_byte(pdev, offset, *val);
@@ -243,5 +255,9 @@ int vpb_config_io_atomic(struct vpb_device *vdev, u32 offset, u32 size,
 		*val = size == 1 ? v8 : size == 2 ? v16 : v32;
 	}
 	pci_cfg_access_unlock(pdev);
-	return pcibios_err_to_errno(ret);
+	ret = pcibios_err_to_errno(ret);
+out_pm:
+	if (pm > 0)
+		pm_runtime_put(&pdev->dev);
+	return ret;
 }

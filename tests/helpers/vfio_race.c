@@ -48,8 +48,9 @@ static void usage(void)
 		"times\n"
 		"  bounce-attack OFF VALUE   a config write, then every way to change or drop the\n"
 		"                            page the module handed vfio-pci-core the value in\n"
-		"  rebind-writes N OFF VALUE N rounds of open, config write, close, each then\n"
-		"                            waiting for SIGUSR1; then the bounce pages mapped\n"
+		"  rebind-writes N OFF DENIED ALLOWED  N rounds of open, config writes of\n"
+		"                            DENIED and ALLOWED, close, each then waiting for\n"
+		"                            SIGUSR1; then the bounce pages mapped\n"
 		"  script OP ARGS...         run vfio-client ops in one session; the op 'wait'\n"
 		"                            prints 'holding' and waits for SIGUSR1\n");
 	exit(2);
@@ -388,13 +389,15 @@ static unsigned int count_bounce(void)
 }
 
 /*
- * A long-lived VMM: N rounds of open, config write, close, each followed by
- * a wait for SIGUSR1 (the test rebinds the device meanwhile); then how many
- * bounce pages it holds.
+ * A long-lived VMM: N rounds of open, a config write of DENIED (which a
+ * policy should refuse, to show it is there), one of ALLOWED, close, each
+ * round followed by a wait for SIGUSR1 (the test rebinds the device
+ * meanwhile); then how many bounce pages it holds.
  */
-static int rebind_writes(const struct vc_bdf *bdf, uint64_t n, uint64_t off, uint64_t value)
+static int rebind_writes(const struct vc_bdf *bdf, uint64_t n, uint64_t off, uint64_t denied,
+			 uint64_t allowed)
 {
-	uint8_t byte = (uint8_t)value;
+	uint8_t bad = (uint8_t)denied, byte = (uint8_t)allowed;
 	char step[160];
 	struct vc_dev dev;
 	sigset_t set;
@@ -408,6 +411,7 @@ static int rebind_writes(const struct vc_bdf *bdf, uint64_t n, uint64_t off, uin
 			printf("round %" PRIu64 ": %s\n", i, step);
 			return 1;
 		}
+		attempt("denied write", vc_cfg_write(&dev, off, &bad, 1));
 		attempt("config write", vc_cfg_write(&dev, off, &byte, 1));
 		vc_close(&dev);
 		printf("round %" PRIu64 " done\n", i);
@@ -456,8 +460,8 @@ int main(int argc, char **argv)
 		return first_open(&bdf, argv[3]);
 	if (!strcmp(mode, "open-close") && argc == 4)
 		return open_close(&bdf, num(argv[3]));
-	if (!strcmp(mode, "rebind-writes") && argc == 6)
-		return rebind_writes(&bdf, num(argv[3]), num(argv[4]), num(argv[5]));
+	if (!strcmp(mode, "rebind-writes") && argc == 7)
+		return rebind_writes(&bdf, num(argv[3]), num(argv[4]), num(argv[5]), num(argv[6]));
 	ret = vc_open(&dev, &bdf, step, sizeof(step));
 	if (ret) {
 		fprintf(stderr, "vfio-race: %s: %s\n", step, vc_errname(ret));

@@ -18,7 +18,8 @@ check "bind the igb PF" bind "$IGB_PF" vfio-pci-bpf
 check "trap BAR0's first page (the status register at 0x8)" "$CTL" attach \
 	"$POLICIES/bar_trap.bpf.o" --target "$IGB_PF" --pin /sys/fs/bpf/trap
 "$RACE" "$IGB_PF" script bar-read 0 8 4 bar-read 0 0x2000 4 feature-set $LOW_POWER_ENTRY wait \
-	bar-read 0 8 4 bar-read 0 0x2000 4 cfg-read 0xc0 4 cfg-read 0xc4 4 >"$SCRATCH/vmm" 2>&1 &
+	bar-read 0 8 4 bar-read 0 0x2000 4 cfg-read 0xc0 4 cfg-read 0xc4 4 cfg-read 0xc8 4 \
+	cfg-read 0xcc 4 >"$SCRATCH/vmm" 2>&1 &
 vmm=$!
 wait_for_line "$SCRATCH/vmm" holding
 check_eq "the VMM's low-power entry was accepted" "feature-set 3 = 0x0" "$(sed -n 3p "$SCRATCH/vmm")"
@@ -38,5 +39,9 @@ check_eq "...as an untrapped read does" "bar-read 0 0x2000 4 = $untrapped" \
 check_eq "bar_read kfunc on the sleeping device: EIO" "cfg-read 0xc0 4 = 0xfffffffb" \
 	"$(sed -n 7p "$SCRATCH/vmm")"
 check_eq "bar_poll kfunc woke it and read it" "cfg-read 0xc4 4 = 0x0" "$(sed -n 8p "$SCRATCH/vmm")"
+check_eq "config_write kfunc on the sleeping device: EIO, never written" \
+	"cfg-read 0xc8 4 = 0xfffffffb" "$(sed -n 9p "$SCRATCH/vmm")"
+check_eq "config_read kfunc of the function in D3hot works" "cfg-read 0xcc 4 = 0x0" \
+	"$(sed -n 10p "$SCRATCH/vmm")"
 detach_pin /sys/fs/bpf/trap /sys/fs/bpf/probe
 finish

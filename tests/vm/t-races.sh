@@ -43,19 +43,6 @@ for what in "mprotect writable" munmap "mmap over it" mremap "write through /pro
 done
 check_eq "...and keeps working" "config write again: allowed" "$(tail -n1 <<<"$out")"
 
-# A long-lived VMM whose device is unbound and bound again keeps one page.
-"$RACE" "$EDU0" rebind-writes 3 0xc 0x10 >"$SCRATCH/rebind" 2>&1 &
-vmm=$!
-for round in 0 1 2; do
-	wait_for_line "$SCRATCH/rebind" "round $round done"
-	[ "$round" = 2 ] || { unbind "$EDU0" && bind "$EDU0" vfio-pci-bpf; }
-	kill -USR1 "$vmm"
-done
-wait "$vmm"
-check_eq "three rounds of config writes over two rebinds: allowed each time" 3 \
-	"$(grep -c '^config write: allowed' "$SCRATCH/rebind")"
-check_eq "...with one bounce page mapped in the VMM" "bounce pages mapped: 1" \
-	"$(tail -n1 "$SCRATCH/rebind")"
 
 # --- config read: replaced bytes never reach the VMM's buffer ----------------
 check_eq "the policy presents its vendor ID" 0xaaaa "$(op "$EDU0" cfg-read 0 2)"
@@ -149,4 +136,25 @@ check_eq "every open/close cycle worked while policies came and went" "cycles 40
 	"$(cat "$SCRATCH/cycles")"
 check_eq "a trap policy either attached or was refused as busy" 0 "$other"
 wait_links_below 1
+
+# --- a long-lived VMM whose device is unbound and bound again ---------------
+# race_guard, attached by ID, comes back at every bind; each round shows it
+# judged the writes (0x20 denied) and the bounce page carried the other.
+check "attach race_guard to every edu, by ID" "$CTL" attach "$TEST_POLICIES/race_guard.bpf.o" \
+	--vendor 0x1234 --device 0x11e8 --name rebind_guard --pin /sys/fs/bpf/rebind
+"$RACE" "$EDU0" rebind-writes 3 0xc 0x20 0x10 >"$SCRATCH/rebind" 2>&1 &
+vmm=$!
+for round in 0 1 2; do
+	wait_for_line "$SCRATCH/rebind" "round $round done"
+	[ "$round" = 2 ] || { unbind "$EDU0" && bind "$EDU0" vfio-pci-bpf; }
+	kill -USR1 "$vmm"
+done
+wait "$vmm"
+check_eq "three rounds over two rebinds: the policy denied each round's 0x20" 3 \
+	"$(grep -c '^denied write: EPERM' "$SCRATCH/rebind")"
+check_eq "...and let each round's 0x10 through" 3 \
+	"$(grep -c '^config write: allowed' "$SCRATCH/rebind")"
+check_eq "...all through one bounce page mapped in the VMM" "bounce pages mapped: 1" \
+	"$(tail -n1 "$SCRATCH/rebind")"
+detach_pin /sys/fs/bpf/rebind
 finish
