@@ -4,7 +4,8 @@
 # requests, while policies with random verdicts (chaos), and the shipped
 # ones with random parameters, attach, detach and hot-swap, devices unbind
 # and rebind, and VMM processes are killed in the middle of an access.
-# edu1 has a migration owner, and its VMMs fuzz the migration uAPI too.
+# edu1 has a migration owner (sometimes one that fails arcs at random), and
+# its VMMs fuzz the migration uAPI too.
 # Nothing may crash, warn or leak (the harness checks dmesg, finish checks
 # the module's slab caches and unloads it), and every failed request must
 # fail with a documented errno.
@@ -29,10 +30,17 @@ check "bind the VF" bind "$VF" vfio-pci-bpf
 DEVICES=("$EDU0" "$EDU1" "$VF")
 # edu1's VMMs also walk its migration state machine and abuse its data fds.
 # Its owner goes with the device at unbind, so it is registered again while
-# edu1 is unbound, and attaches as edu1 binds, before a VMM can open it.
+# edu1 is unbound, and attaches as edu1 binds, before a VMM can open it:
+# edu_migrate, or every other time an owner whose hooks fail a quarter of
+# the time, at random.
 own_edu1_migration() {
 	rm -f /sys/fs/bpf/fuzz-mig
-	"$CTL" attach "$POLICIES/edu_migrate.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/fuzz-mig
+	if [ $((RANDOM % 2)) = 0 ]; then
+		"$CTL" attach "$POLICIES/edu_migrate.bpf.o" --target "$EDU1" --pin /sys/fs/bpf/fuzz-mig
+	else
+		"$CTL" attach "$TEST_POLICIES/mig_flaky.bpf.o" --target "$EDU1" \
+			--set fail_percent=25 --pin /sys/fs/bpf/fuzz-mig
+	fi
 }
 check "attach edu_migrate to edu1" own_edu1_migration
 end=$((SECONDS + SECONDS_TOTAL))
