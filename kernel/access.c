@@ -26,6 +26,14 @@ static u32 vpb_chunk(u64 off, size_t left, u32 max)
 	return size;
 }
 
+/* An access's bytes in the size's own type. */
+union vpb_sized {
+	u8 b;
+	u16 w;
+	u32 l;
+	u64 q;
+};
+
 /*
  * The @size bytes at @ubuf as the number a hook sees, each in the size's
  * own type: config space holds little-endian registers; a BAR's bytes go
@@ -34,12 +42,7 @@ static u32 vpb_chunk(u64 off, size_t left, u32 max)
  */
 static int vpb_value_from_user(u64 *val, const void __user *ubuf, u32 size, bool config)
 {
-	union {
-		u8 b;
-		u16 w;
-		u32 l;
-		u64 q;
-	} v;
+	union vpb_sized v;
 
 	if (copy_from_user(&v, ubuf, size))
 		return -EFAULT;
@@ -63,12 +66,7 @@ static int vpb_value_from_user(u64 *val, const void __user *ubuf, u32 size, bool
 /* The inverse of vpb_value_from_user(), for a BAR's bytes. */
 static int vpb_value_to_user(void __user *ubuf, u64 val, u32 size)
 {
-	union {
-		u8 b;
-		u16 w;
-		u32 l;
-		u64 q;
-	} v;
+	union vpb_sized v;
 
 	switch (size) {
 	case 1:
