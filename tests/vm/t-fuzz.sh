@@ -64,7 +64,7 @@ for d in "${DEVICES[@]}"; do
 	loops+=($!)
 done
 
-declare -A tally
+declare -A tally targets
 act() { tally[$1]=$((${tally[$1]:-0} + 1)); }
 pins=()
 policy_args() {
@@ -82,36 +82,48 @@ target_args() {
 	*) echo "--target $d" ;;
 	esac
 }
+detach_one() {
+	local i=$((RANDOM % ${#pins[@]}))
+	rm -f "${pins[$i]}"
+	pins=("${pins[@]:0:$i}" "${pins[@]:$((i + 1))}")
+	act detached
+}
 # Actions take turns (each kind comes up within eight), with random targets
-# and parameters.
+# and parameters.  At most five policies at a time, so that chains (eight
+# policies at most) keep room for edu1's migration owner.
 turn=0
 while [ "$SECONDS" -lt "$end" ]; do
 	turn=$((turn + 1))
 	case $((turn % 8)) in
 	0 | 1 | 5)
+		if [ ${#pins[@]} -ge 5 ]; then
+			detach_one
+			continue
+		fi
 		pin=/sys/fs/bpf/fz$RANDOM
+		where=$(target_args)
 		# shellcheck disable=SC2046
-		if "$CTL" attach $(policy_args) $(target_args) --priority $((RANDOM % 7 - 3)) \
+		if "$CTL" attach $(policy_args) $where --priority $((RANDOM % 7 - 3)) \
 			--name "${pin##*/}" --pin "$pin" >/dev/null 2>&1; then
 			act attached
 			pins+=("$pin")
+			targets[$pin]=$where
 		else
 			act "attach refused"
 		fi
 		;;
 	2)
 		if [ ${#pins[@]} -gt 0 ]; then
-			i=$((RANDOM % ${#pins[@]}))
-			rm -f "${pins[$i]}"
-			pins=("${pins[@]:0:$i}" "${pins[@]:$((i + 1))}")
-			act detached
+			detach_one
 		fi
 		;;
 	3 | 6)
 		if [ ${#pins[@]} -gt 0 ]; then
 			pin=${pins[$((RANDOM % ${#pins[@]}))]}
+			# A swap keeps the devices: the same target or IDs.
 			# shellcheck disable=SC2046
-			if "$CTL" swap "$pin" $(policy_args) --name "${pin##*/}" >/dev/null 2>&1; then
+			if "$CTL" swap "$pin" $(policy_args) ${targets[$pin]} --name "${pin##*/}" \
+				>/dev/null 2>&1; then
 				act swapped
 			else
 				act "swap refused"

@@ -125,6 +125,12 @@ check_eq "counters: A saved two streams" $((2 * (HDR + 48))) \
 check_eq "counters: B loaded one" $((HDR + 48)) "$(counter "$EDU_B" migration.loaded_bytes)"
 check_eq "counters: edu_migrate's mig_load ran once on B" 1 \
 	"$(counter "$EDU_B" hook.mig_load.calls)"
+# The destination checks each header and each record's checksum once, as it
+# completes: a stream written a byte at a time loads as one written at once.
+check_eq "B loads A's stream written a byte per write()" \
+	"RESUMING +fd $((HDR + 48)) bytes RUNNING RUNNING 0xedcba987" \
+	"$("$CLIENT" "$EDU_B" mig-set RESUMING mig-trickle "$SCRATCH/edu.mig" mig-set RUNNING mig-state \
+		bar-read 0 0x04 4 | sed 's/.* = //' | paste -sd' ')"
 
 # --- the P2P states and PRE_COPY ----------------------------------------------------
 check_eq "P2P arcs: RUNNING -> RUNNING_P2P -> STOP -> RUNNING_P2P -> RUNNING" \

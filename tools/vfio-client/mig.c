@@ -78,16 +78,17 @@ static int set_state(struct vc_dev *dev, uint32_t state, char *out, size_t outle
 }
 
 /*
- * Copies @from to EOF into @to; prints the byte count into @out.  A data
- * fd in PRE_COPY ends with ENOMSG instead ("no more for now").
+ * Copies @from to EOF into @to, @chunk bytes at most per read and write;
+ * prints the byte count into @out.  A data fd in PRE_COPY ends with ENOMSG
+ * instead ("no more for now").
  */
-static int copy_all(int from, int to, char *out, size_t outlen)
+static int copy_all(int from, int to, size_t chunk, char *out, size_t outlen)
 {
 	char buf[4096];
 	size_t total = 0;
 	ssize_t n;
 
-	while ((n = read(from, buf, sizeof(buf))) > 0) {
+	while ((n = read(from, buf, chunk < sizeof(buf) ? chunk : sizeof(buf))) > 0) {
 		if (write(to, buf, n) != n)
 			return -errno;
 		total += n;
@@ -116,8 +117,12 @@ static int precopy_info(const struct vc_dev *dev, char *out, size_t outlen)
 	return 0;
 }
 
-/* The data fd into FILE (mig-read) or FILE into the data fd (mig-write). */
-static int transfer(struct vc_dev *dev, const char *path, int save, char *out, size_t outlen)
+/*
+ * The data fd into FILE (mig-read) or FILE into the data fd (mig-write, or
+ * mig-trickle: a byte per write).
+ */
+static int transfer(struct vc_dev *dev, const char *path, int save, size_t chunk, char *out,
+		    size_t outlen)
 {
 	int fd, ret;
 
@@ -127,8 +132,8 @@ static int transfer(struct vc_dev *dev, const char *path, int save, char *out, s
 		  : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = save ? copy_all(dev->mig_fd, fd, out, outlen)
-		   : copy_all(fd, dev->mig_fd, out, outlen);
+	ret = save ? copy_all(dev->mig_fd, fd, chunk, out, outlen)
+		   : copy_all(fd, dev->mig_fd, chunk, out, outlen);
 	close(fd);
 	return ret;
 }
@@ -168,7 +173,9 @@ static int run(struct vc_dev *dev, const char *op, const char *arg, char *out, s
 	if (!strcmp(op, "mig-precopy-info"))
 		return precopy_info(dev, out, outlen);
 	if (!strcmp(op, "mig-read") || !strcmp(op, "mig-write"))
-		return transfer(dev, arg, !strcmp(op, "mig-read"), out, outlen);
+		return transfer(dev, arg, !strcmp(op, "mig-read"), SIZE_MAX, out, outlen);
+	if (!strcmp(op, "mig-trickle"))
+		return transfer(dev, arg, 0, 1, out, outlen);
 	if (dev->mig_fd >= 0)
 		close(dev->mig_fd);
 	dev->mig_fd = -1;
@@ -180,7 +187,7 @@ static int arity(const char *op)
 {
 	static const char *const none[] = { "mig-flags", "mig-state", "mig-size", "mig-close",
 					    "mig-precopy-info" };
-	static const char *const one[] = { "mig-set", "mig-read", "mig-write" };
+	static const char *const one[] = { "mig-set", "mig-read", "mig-write", "mig-trickle" };
 
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
 		if (!strcmp(op, none[i]))

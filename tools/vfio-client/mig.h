@@ -14,6 +14,7 @@
  *   mig-size               VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
  *   mig-read FILE          the data fd to EOF, into FILE
  *   mig-write FILE         FILE into the data fd
+ *   mig-trickle FILE       FILE into the data fd, a byte per write()
  *   mig-precopy-info       VFIO_MIG_GET_PRECOPY_INFO on the data fd
  *   mig-close              close the data fd
  * Each prints "OP ARGS = RESULT" or "OP ARGS = error ENAME".  Returns the
