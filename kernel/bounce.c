@@ -65,7 +65,7 @@ int vpb_bounce_init(void)
 		mutex_init(&vpb_bounce.slot_lock[i]);
 	mutex_init(&vpb_bounce.map_lock);
 	spin_lock_init(&vpb_bounce.seen_lock);
-	rw = shmem_kernel_file_setup("vfio-pci-bpf", PAGE_SIZE, VM_NORESERVE);
+	rw = shmem_kernel_file_setup("vfio-pci-bpf", PAGE_SIZE, VPB_SHMEM_NORESERVE);
 	if (IS_ERR(rw))
 		return PTR_ERR(rw);
 	mapping_set_unevictable(rw->f_mapping);

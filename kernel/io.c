@@ -77,6 +77,7 @@ int vpb_bar_io_awake(struct vpb_device *vdev, unsigned int bar, u64 off, u32 siz
 		     u64 *val, bool write)
 {
 	struct vfio_pci_core_device *core = &vdev->core;
+	void __iomem *io;
 	int ret;
 
 	ret = vpb_bar_check(core->pdev, bar, off, size);
@@ -84,10 +85,10 @@ int vpb_bar_io_awake(struct vpb_device *vdev, unsigned int bar, u64 off, u32 siz
 		return ret;
 	if (!READ_ONCE(vdev->enabled))
 		return -ENXIO;
-	ret = vfio_pci_core_setup_barmap(core, bar);
-	if (ret)
-		return ret;
-	return vpb_bar_helper(core, core->barmap[bar] + off, size, val, write, true);
+	io = vfio_pci_core_get_iomap(core, bar);
+	if (IS_ERR(io))
+		return PTR_ERR(io);
+	return vpb_bar_helper(core, io + off, size, val, write, true);
 }
 
 /* As vpb_bar_io_awake(), waking the device for the access. */
@@ -126,12 +127,15 @@ int vpb_bar_io_atomic(struct vpb_device *vdev, unsigned int bar, u64 off,
 {
 	struct vfio_pci_core_device *core = &vdev->core;
 	struct device *dev = &core->pdev->dev;
+	void __iomem *io;
 	int pm, ret;
 
 	ret = vpb_bar_check(core->pdev, bar, off, size);
 	if (ret)
 		return ret;
-	if (!READ_ONCE(vdev->enabled) || !core->barmap[bar])
+	/* A BAR that failed to map holds NULL or an ERR_PTR (compat.h). */
+	io = READ_ONCE(core->barmap[bar]);
+	if (!READ_ONCE(vdev->enabled) || IS_ERR_OR_NULL(io))
 		return -ENXIO;
 	/* Negative: runtime PM is off for the device, which then stays on. */
 	pm = pm_runtime_get_if_active(dev);
@@ -142,7 +146,7 @@ int vpb_bar_io_atomic(struct vpb_device *vdev, unsigned int bar, u64 off,
 		goto out_pm;
 	}
 	if (vpb_memory_enabled(core))
-		ret = vpb_bar_helper(core, core->barmap[bar] + off, size, val, write, false);
+		ret = vpb_bar_helper(core, io + off, size, val, write, false);
 	else
 		ret = -EIO;
 	up_read(&core->memory_lock);
@@ -155,9 +159,10 @@ out_pm:
 /*
  * BARs the kfuncs reach must be mapped before a BPF program may need them,
  * where ioremap cannot run: map the memory BARs when the device is enabled,
- * as vfio-pci-core would on the first device-fd access.  vfio-pci-core
- * unmaps them when it disables the device.  A BAR that cannot be mapped
- * only makes those kfuncs fail.
+ * as vfio-pci-core would on the first device-fd access (newer kernels map
+ * them all at enable: compat.h).  vfio-pci-core unmaps them when it
+ * disables the device.  A BAR that cannot be mapped only makes those
+ * kfuncs fail.
  */
 void vpb_map_bars(struct vpb_device *vdev)
 {
@@ -165,8 +170,9 @@ void vpb_map_bars(struct vpb_device *vdev)
 
 	for (bar = 0; bar < VFIO_PCI_BPF_NUM_BARS; bar++)
 		if (pci_resource_len(vdev->core.pdev, bar) &&
-		    (pci_resource_flags(vdev->core.pdev, bar) & IORESOURCE_MEM))
-			vfio_pci_core_setup_barmap(&vdev->core, bar);
+		    (pci_resource_flags(vdev->core.pdev, bar) & IORESOURCE_MEM) &&
+		    IS_ERR(vfio_pci_core_get_iomap(&vdev->core, bar)))
+			pci_dbg(vdev->core.pdev, "BAR %d not mapped\n", bar);
 }
 
 int vpb_config_check(struct pci_dev *pdev, u32 offset, u32 size)

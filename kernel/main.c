@@ -139,7 +139,7 @@ static noinline long vpb_ioctl_slow(struct vpb_device *vdev, unsigned int cmd,
 	ret = vpb_run_ioctl(vdev, cmd, 0, arg);
 	if (ret)
 		return ret;
-	if (cmd == VFIO_DEVICE_GET_REGION_INFO) {
+	if (VPB_REGION_INFO_IN_IOCTL && cmd == VFIO_DEVICE_GET_REGION_INFO) {
 		ret = vpb_trap_region_info(vdev, arg);
 		if (ret != -ENOIOCTLCMD)
 			return ret;
@@ -168,6 +168,12 @@ static noinline int vpb_device_feature_slow(struct vpb_device *vdev, u32 flags,
 	ret = vpb_run_ioctl(vdev, VFIO_DEVICE_FEATURE, flags, (unsigned long)arg);
 	if (ret)
 		return ret;
+	/*
+	 * A dma-buf of a BAR reaches it without the device fd: on a device
+	 * with traps, the device has no such feature.
+	 */
+	if (vpb_feature_exports_bar(flags) && vpb_hot(vdev, VPB_HOT_ANY_BAR))
+		return -ENOTTY;
 	return vfio_pci_core_ioctl_feature(&vdev->core.vdev, flags, arg, argsz);
 }
 
@@ -181,6 +187,30 @@ static int vpb_device_feature(struct vfio_device *core_vdev, u32 flags,
 		return vpb_device_feature_slow(vdev, flags, arg, argsz);
 	return vfio_pci_core_ioctl_feature(core_vdev, flags, arg, argsz);
 }
+
+#ifdef VPB_HAVE_REGION_INFO_CAPS
+/*
+ * Region info, where vfio core no longer passes it to .ioctl (compat.h).
+ * The ioctl hooks see it as before, without the user's address (arg 0).
+ */
+static int vpb_get_region_info_caps(struct vfio_device *core_vdev,
+				    struct vfio_region_info *info,
+				    struct vfio_info_cap *caps)
+{
+	struct vpb_device *vdev = vpb_from_vfio(core_vdev);
+	int ret;
+
+	if (unlikely(READ_ONCE(vdev->hot))) {
+		ret = vpb_run_ioctl(vdev, VFIO_DEVICE_GET_REGION_INFO, 0, 0);
+		if (ret)
+			return ret;
+		ret = vpb_trap_region_info_caps(vdev, info, caps);
+		if (ret != -ENOIOCTLCMD)
+			return ret;
+	}
+	return vfio_pci_ioctl_get_region_info(core_vdev, info, caps);
+}
+#endif
 
 static int vpb_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
 {
@@ -196,6 +226,7 @@ static const struct vfio_device_ops vpb_vfio_ops = {
 	.open_device = vpb_open_device,
 	.close_device = vpb_close_device,
 	.ioctl = vpb_ioctl,
+	VPB_REGION_INFO_OP(vpb_get_region_info_caps)
 	.device_feature = vpb_device_feature,
 	.read = vpb_read,
 	.write = vpb_write,

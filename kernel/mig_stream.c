@@ -28,9 +28,9 @@ static u32 vpb_mig_crc(const u8 *record, size_t len)
 	size_t at = offsetof(struct vfio_pci_bpf_mig_header, crc32c);
 	u32 crc;
 
-	crc = __crc32c_le(~0, record, at);
-	crc = __crc32c_le(crc, (const u8 *)&zero, sizeof(zero));
-	return ~__crc32c_le(crc, record + at + sizeof(zero), len - at - sizeof(zero));
+	crc = vpb_crc32c(~0, record, at);
+	crc = vpb_crc32c(crc, (const u8 *)&zero, sizeof(zero));
+	return ~vpb_crc32c(crc, record + at + sizeof(zero), len - at - sizeof(zero));
 }
 
 /* Frames @payload_len bytes of payload that follow the header in @record. */

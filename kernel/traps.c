@@ -130,31 +130,45 @@ static int vpb_bar_region_info(struct vpb_device *vdev, struct vpb_chain *chain,
 }
 
 /*
- * VFIO_DEVICE_GET_REGION_INFO for a BAR with traps; -ENOIOCTLCMD leaves
- * every other request to vfio-pci-core.
+ * The region info of a BAR with traps, filled as vfio's get_region_info_caps
+ * op fills it; -ENOIOCTLCMD leaves every other region to vfio-pci-core.
+ */
+int vpb_trap_region_info_caps(struct vpb_device *vdev, struct vfio_region_info *info,
+			      struct vfio_info_cap *caps)
+{
+	struct vpb_chain *chain;
+	int idx, ret = -ENOIOCTLCMD;
+
+	if (info->index > VFIO_PCI_BAR5_REGION_INDEX || !vpb_hot(vdev, VPB_HOT_BAR(info->index)))
+		return -ENOIOCTLCMD;
+	idx = srcu_read_lock(&vdev->srcu);
+	chain = srcu_dereference(vdev->chain, &vdev->srcu);
+	if (vpb_trap_find(chain, info->index, 0, U64_MAX))
+		ret = vpb_bar_region_info(vdev, chain, info, caps);
+	srcu_read_unlock(&vdev->srcu, idx);
+	return ret;
+}
+
+/*
+ * VFIO_DEVICE_GET_REGION_INFO for a BAR with traps, where the kernel passes
+ * it to .ioctl (compat.h); -ENOIOCTLCMD leaves every other request to
+ * vfio-pci-core.  The copies in and out are vfio core's of newer kernels.
  */
 int vpb_trap_region_info(struct vpb_device *vdev, unsigned long arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
 	struct vfio_info_cap caps = {};
 	struct vfio_region_info info;
-	struct vpb_chain *chain;
-	int idx, ret = -ENOIOCTLCMD;
+	int ret;
 
 	/* No trap on any BAR: nothing to add, and no copy from the VMM. */
 	if (!vpb_hot(vdev, VPB_HOT_ANY_BAR))
 		return -ENOIOCTLCMD;
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index > VFIO_PCI_BAR5_REGION_INDEX ||
-	    !vpb_hot(vdev, VPB_HOT_BAR(info.index)))
+	if (info.argsz < minsz)
 		return -ENOIOCTLCMD;
-
-	idx = srcu_read_lock(&vdev->srcu);
-	chain = srcu_dereference(vdev->chain, &vdev->srcu);
-	if (vpb_trap_find(chain, info.index, 0, U64_MAX))
-		ret = vpb_bar_region_info(vdev, chain, &info, &caps);
-	srcu_read_unlock(&vdev->srcu, idx);
+	ret = vpb_trap_region_info_caps(vdev, &info, &caps);
 	if (ret)
 		goto out;
 

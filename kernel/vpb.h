@@ -16,6 +16,7 @@
 #include <linux/vfio_pci_core.h>
 
 #include "vfio_pci_bpf.h"
+#include "compat.h"
 
 /* vfio-pci-core's region layout: index in the top bits of the offset. */
 #define VPB_OFFSET_SHIFT 40
@@ -319,6 +320,8 @@ unsigned int vpb_bounce_slot(void);
 const struct vpb_trap *vpb_trap_find(struct vpb_chain *chain, unsigned int bar,
 				     u64 start, u64 end);
 int vpb_trap_region_info(struct vpb_device *vdev, unsigned long arg);
+int vpb_trap_region_info_caps(struct vpb_device *vdev, struct vfio_region_info *info,
+			      struct vfio_info_cap *caps);
 int vpb_trap_check_mmap(struct vpb_device *vdev, struct vm_area_struct *vma);
 long vpb_trap_ioeventfd(struct vpb_device *vdev, unsigned long arg);
 int vpb_trap_add(struct vpb_device *vdev, u32 bar, u64 offset, u64 len);
