@@ -16,8 +16,10 @@ VERSION ?= 0.4
 DESTDIR ?=
 
 CFLAGS ?= -O2 -g
-CFLAGS += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 -Iinclude
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude \
+# include/uapi: the kernel uapi headers the project uses, never the host's
+# (tools/update-uapi.sh refreshes them).
+CFLAGS += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 -Iinclude -Iinclude/uapi
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude -Iinclude/uapi \
 	-I/usr/include/$(shell $(CC) -dumpmachine) -Wall
 
 # A line per target, as Kbuild prints; V=1 shows the commands instead.
@@ -85,15 +87,16 @@ $(NATIVE_KO): tests/native/vfio_pci_native.c tests/native/Kbuild $(KDIR_STAMP)
 
 # --- BPF policies --------------------------------------------------------
 bpf: $(BPF_OBJS) $(TEST_BPF_OBJS) $(FORGED_OBJS)
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c include/vfio_pci_bpf.h
+UAPI_HDRS := $(wildcard include/uapi/linux/*.h)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c include/vfio_pci_bpf.h $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c include/vfio_pci_bpf.h
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/%.bpf.c include/vfio_pci_bpf.h $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
-$(BUILD)/tests/bpf/forged/%.bpf.o: tests/bpf/forged_arg.bpf.c include/vfio_pci_bpf.h
+$(BUILD)/tests/bpf/forged/%.bpf.o: tests/bpf/forged_arg.bpf.c include/vfio_pci_bpf.h $(UAPI_HDRS)
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DKFUNC=$(basename $*) \
