@@ -6,8 +6,15 @@ BUILD ?= $(CURDIR)/build
 KVER ?= $(shell ls -d /lib/modules/6.12.*+deb12-amd64/build 2>/dev/null | \
 	  sed 's|/lib/modules/||; s|/build||' | \
 	  while read v; do [ -e /boot/vmlinuz-$$v ] && echo $$v; done | sort -V | tail -n1)
+# Trixie's kernels (+deb13) build in the trixie build root that make deps
+# makes (tools/buildroot.sh); KDIR is then a path inside it.
+KROOT := $(if $(filter %+deb13-amd64,$(KVER)),$(BUILD)/roots/trixie)
+KBUILD_IN := $(if $(KROOT),tools/buildroot.sh $(KROOT) run)
+# Module BTF split on the vmlinux built against, not on a distilled base
+# (kernel/compat.h says why); kernel/dkms.conf passes the same.
+KBUILD_BTF := MODULE_PAHOLE_FLAGS= RESOLVE_BTFIDS_FLAGS=
 # Module build tree: the running kernel's headers if present, else the test kernel's.
-KDIR ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),/lib/modules/$(shell uname -r)/build,/lib/modules/$(KVER)/build)
+KDIR ?= $(if $(and $(if $(KROOT),,y),$(wildcard /lib/modules/$(shell uname -r)/build)),/lib/modules/$(shell uname -r)/build,/lib/modules/$(KVER)/build)
 CLANG ?= $(shell command -v clang-19 || command -v clang)
 CC ?= gcc
 PREFIX ?= /usr/local
@@ -72,10 +79,11 @@ $(shell mkdir -p $(BUILD)/kernel && [ "$$(cat $(KDIR_STAMP) 2>/dev/null)" = "$(K
 
 module: $(BUILD)/kernel/vfio_pci_bpf.ko
 $(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS) $(KDIR_STAMP)
-	@test -d "$(KDIR)" || { echo "no kernel build tree at KDIR=$(KDIR) (run 'make deps')"; exit 1; }
+	@test -d "$(KROOT)$(KDIR)" || { echo "no kernel build tree at KDIR=$(KROOT)$(KDIR) (run 'make deps')"; exit 1; }
 	@mkdir -p $(BUILD)/kernel
 	@for f in kernel/*.c kernel/*.h kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done
-	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(BUILD)/kernel VPB_INCLUDE=$(CURDIR)/include $(if $(V),V=$(V)) modules
+	$(Q)$(KBUILD_IN) $(MAKE) --no-print-directory -C $(KDIR) M=$(BUILD)/kernel VPB_INCLUDE=$(CURDIR)/include \
+		$(KBUILD_BTF) $(if $(V),V=$(V)) modules
 
 # The benchmark's C peer of the trace and bar_trap policies (never installed).
 NATIVE_KO := $(BUILD)/tests/native/vfio_pci_native.ko
@@ -83,7 +91,7 @@ native: $(NATIVE_KO)
 $(NATIVE_KO): tests/native/vfio_pci_native.c tests/native/Kbuild $(KDIR_STAMP)
 	@mkdir -p $(@D)
 	@ln -sf $(CURDIR)/tests/native/vfio_pci_native.c $(CURDIR)/tests/native/Kbuild $(@D)/
-	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(@D) $(if $(V),V=$(V)) modules
+	$(Q)$(KBUILD_IN) $(MAKE) --no-print-directory -C $(KDIR) M=$(@D) $(KBUILD_BTF) $(if $(V),V=$(V)) modules
 
 # --- BPF policies --------------------------------------------------------
 bpf: $(BPF_OBJS) $(TEST_BPF_OBJS) $(FORGED_OBJS)
@@ -170,7 +178,8 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h
 
 # Only a KVER the user gave is passed on: otherwise deps picks the newest.
 deps:
-	@KVER=$(if $(filter command line environment,$(origin KVER)),$(KVER),) tools/deps.sh >/dev/null
+	@KVER=$(if $(filter command line environment,$(origin KVER)),$(KVER),) BUILD=$(BUILD) \
+		tools/deps.sh >/dev/null
 
 # check and demo install deps first, then rebuild against the test kernel.
 check: deps

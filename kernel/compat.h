@@ -73,19 +73,29 @@ static inline void __iomem *vfio_pci_core_get_iomap(struct vfio_pci_core_device 
 #endif
 
 /*
- * VFIO_DEVICE_FEATURE_DMA_BUF (not in 6.12; in 7.2): vfio-pci-core exports
- * BAR ranges as a dma-buf, which another device or a process then reaches
- * without the device fd, around the BAR hooks.  @flags: the request's
- * flags word.
+ * BAR dma-bufs (not in 6.12; in 7.2): VFIO_DEVICE_FEATURE_DMA_BUF exports
+ * BAR ranges as a dma-buf, for a driver whose vfio_pci_device_ops has
+ * get_dmabuf_phys (main.c wraps vfio-pci-core's to keep traps out).
  */
-static inline bool vpb_feature_exports_bar(u32 flags)
-{
-#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
-	return (flags & VFIO_DEVICE_FEATURE_MASK) == VFIO_DEVICE_FEATURE_DMA_BUF;
+
+/*
+ * vfio_device_ops.match_token_uuid (not in 6.12; in 7.2):
+ * vfio_pci_core_match() calls it unconditionally to check a VF token.
+ */
+#ifdef VPB_HAVE_MATCH_TOKEN
+#define VPB_MATCH_TOKEN_OP .match_token_uuid = vfio_pci_core_match_token_uuid,
 #else
-	return false;
+#define VPB_MATCH_TOKEN_OP
 #endif
-}
+
+/* vfio_device_ops' PASID attach (not in 6.12; in 7.2), as vfio-pci has it. */
+#ifdef VPB_HAVE_PASID_IOAS
+#define VPB_PASID_IOAS_OPS                                              \
+	.pasid_attach_ioas = vfio_iommufd_physical_pasid_attach_ioas,    \
+	.pasid_detach_ioas = vfio_iommufd_physical_pasid_detach_ioas,
+#else
+#define VPB_PASID_IOAS_OPS
+#endif
 
 /*
  * Trusted kfunc arguments by default (not in 6.12; in 7.2): every kfunc's
@@ -95,5 +105,16 @@ static inline bool vpb_feature_exports_bar(u32 flags)
 #ifndef KF_TRUSTED_ARGS
 #define KF_TRUSTED_ARGS 0
 #endif
+
+/*
+ * Distilled base BTF for out-of-tree modules (6.12 with pahole >= 1.26,
+ * through MODULE_PAHOLE_FLAGS; 7.x through resolve_btfids --distill_base,
+ * RESOLVE_BTFIDS_FLAGS): the kernel renumbers such a module's BTF at load,
+ * and relocates the IDs of registered kfunc sets, but not the BTF_ID lists
+ * the module compares against (the struct_ops and context types, the trap
+ * kfuncs), which then match nothing.  The module is built for one kernel
+ * anyway, so the Makefile and dkms.conf build it with both flags empty:
+ * its BTF is split on that kernel's vmlinux BTF and keeps its IDs.
+ */
 
 #endif /* VPB_COMPAT_H */

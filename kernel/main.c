@@ -168,12 +168,6 @@ static noinline int vpb_device_feature_slow(struct vpb_device *vdev, u32 flags,
 	ret = vpb_run_ioctl(vdev, VFIO_DEVICE_FEATURE, flags, (unsigned long)arg);
 	if (ret)
 		return ret;
-	/*
-	 * A dma-buf of a BAR reaches it without the device fd: on a device
-	 * with traps, the device has no such feature.
-	 */
-	if (vpb_feature_exports_bar(flags) && vpb_hot(vdev, VPB_HOT_ANY_BAR))
-		return -ENOTTY;
 	return vfio_pci_core_ioctl_feature(&vdev->core.vdev, flags, arg, argsz);
 }
 
@@ -212,6 +206,36 @@ static int vpb_get_region_info_caps(struct vfio_device *core_vdev,
 }
 #endif
 
+#ifdef VPB_HAVE_DMABUF_PHYS
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF (compat.h): a dma-buf's importer reaches the
+ * BAR around the device fd and the BAR hooks, so ranges that share a page
+ * with a trap are refused (-EACCES), as mmap refuses them.  The ranges are
+ * vfio-pci-core's kernel copy, checked and used as they are.
+ */
+static int vpb_get_dmabuf_phys(struct vfio_pci_core_device *core,
+			       struct p2pdma_provider **provider, unsigned int index,
+			       struct phys_vec *phys_vec, struct vfio_region_dma_range *ranges,
+			       size_t nr_ranges)
+{
+	struct vpb_device *vdev = vpb_from_core(core);
+	size_t i;
+	u64 end;
+
+	for (i = 0; i < nr_ranges; i++) {
+		if (check_add_overflow(ranges[i].offset, ranges[i].length, &end))
+			return -EINVAL;
+		if (vpb_trap_hits_pages(vdev, index, ranges[i].offset, end))
+			return -EACCES;
+	}
+	return vfio_pci_core_get_dmabuf_phys(core, provider, index, phys_vec, ranges, nr_ranges);
+}
+
+static const struct vfio_pci_device_ops vpb_pci_ops = {
+	.get_dmabuf_phys = vpb_get_dmabuf_phys,
+};
+#endif
+
 static int vpb_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
 {
 	int ret = vpb_trap_check_mmap(vpb_from_vfio(core_vdev), vma);
@@ -233,10 +257,12 @@ static const struct vfio_device_ops vpb_vfio_ops = {
 	.mmap = vpb_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
+	VPB_MATCH_TOKEN_OP
 	.bind_iommufd = vfio_iommufd_physical_bind,
 	.unbind_iommufd = vfio_iommufd_physical_unbind,
 	.attach_ioas = vfio_iommufd_physical_attach_ioas,
 	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+	VPB_PASID_IOAS_OPS
 };
 
 static int vpb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -254,6 +280,9 @@ static int vpb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(vdev);
 
 	dev_set_drvdata(&pdev->dev, &vdev->core);
+#ifdef VPB_HAVE_DMABUF_PHYS
+	vdev->core.pci_ops = &vpb_pci_ops;
+#endif
 	vpb_fill_info(vdev);
 	/* Policies first: from registration on, a VMM can open the device. */
 	vpb_device_added(vdev);

@@ -194,27 +194,35 @@ out:
 	return ret;
 }
 
-/* mmap over a trapped page is refused, as vfio-pci refuses unmappable areas. */
-int vpb_trap_check_mmap(struct vpb_device *vdev, struct vm_area_struct *vma)
+/* Whether [@start, @end) of region @index shares a page with a trap. */
+bool vpb_trap_hits_pages(struct vpb_device *vdev, unsigned int index, u64 start, u64 end)
 {
-	unsigned int index = vma->vm_pgoff >> VPB_PGOFF_INDEX_SHIFT;
-	u64 start = (vma->vm_pgoff & ((1UL << VPB_PGOFF_INDEX_SHIFT) - 1)) << PAGE_SHIFT;
-	u64 end = start + (vma->vm_end - vma->vm_start);
 	struct vpb_span holes[VFIO_PCI_BPF_MAX_TRAPS];
 	struct vpb_chain *chain;
 	unsigned int i, n;
-	int idx, ret = 0;
+	bool hit = false;
+	int idx;
 
 	if (index > VFIO_PCI_BAR5_REGION_INDEX || !vpb_hot(vdev, VPB_HOT_BAR(index)))
-		return 0;
+		return false;
 	idx = srcu_read_lock(&vdev->srcu);
 	chain = srcu_dereference(vdev->chain, &vdev->srcu);
 	n = vpb_unmappable(chain, index, holes);
 	for (i = 0; i < n; i++)
 		if (start < holes[i].end && holes[i].start < end)
-			ret = -EINVAL;
+			hit = true;
 	srcu_read_unlock(&vdev->srcu, idx);
-	return ret;
+	return hit;
+}
+
+/* mmap over a trapped page is refused, as vfio-pci refuses unmappable areas. */
+int vpb_trap_check_mmap(struct vpb_device *vdev, struct vm_area_struct *vma)
+{
+	unsigned int index = vma->vm_pgoff >> VPB_PGOFF_INDEX_SHIFT;
+	u64 start = (vma->vm_pgoff & ((1UL << VPB_PGOFF_INDEX_SHIFT) - 1)) << PAGE_SHIFT;
+
+	return vpb_trap_hits_pages(vdev, index, start, start + (vma->vm_end - vma->vm_start)) ?
+		       -EINVAL : 0;
 }
 
 /*

@@ -320,6 +320,7 @@ unsigned int vpb_bounce_slot(void);
 const struct vpb_trap *vpb_trap_find(struct vpb_chain *chain, unsigned int bar,
 				     u64 start, u64 end);
 int vpb_trap_region_info(struct vpb_device *vdev, unsigned long arg);
+bool vpb_trap_hits_pages(struct vpb_device *vdev, unsigned int index, u64 start, u64 end);
 int vpb_trap_region_info_caps(struct vpb_device *vdev, struct vfio_region_info *info,
 			      struct vfio_info_cap *caps);
 int vpb_trap_check_mmap(struct vpb_device *vdev, struct vm_area_struct *vma);

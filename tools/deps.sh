@@ -3,16 +3,22 @@
 # bookworm-backports.  Idempotent: when all is present it only checks.
 #
 # KVER selects the test kernel (default: the newest 6.12.x+deb12-amd64
-# whose image and headers are both available).  It also builds, once per
-# machine, the patched bpftool (tools/bpftool/build.sh).
+# whose image and headers are both available).  A bookworm kernel
+# (+deb12) is installed on the host; a trixie one (+deb13: trixie's 6.12,
+# trixie-backports' 7.x) has its headers installed in the trixie build
+# root (tools/buildroot.sh, under $BUILD/roots) and its image and modules
+# unpacked under $BUILD/kernels/KVER for the test VM.  It also builds,
+# once per machine, the patched bpftool (tools/bpftool/build.sh).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=$(realpath -m "${BUILD:-$here/../build}")
 
 BACKPORTS_LIST=/etc/apt/sources.list.d/vfio-pci-bpf-backports.sources
 # Host tools and libraries; the versions that matter come from backports.
 BASE_PKGS=(make gcc clang-19 libelf-dev zlib1g-dev pkg-config pahole
 	busybox-static cpio xz-utils kmod pciutils libcmocka-dev libjson-c-dev
 	libudev-dev libinih-dev libsystemd-dev libmicrohttpd-dev python3-prometheus-client
-	curl dkms socat python3 util-linux systemd)
+	curl dkms socat python3 util-linux systemd debootstrap)
 # bpftool is not among them: the project builds its own (tools/bpftool).
 BACKPORT_PKGS=(qemu-system-x86 libbpf-dev)
 
@@ -33,25 +39,14 @@ apt_install() {
 	return "$rc"
 }
 
-# The archive URI already configured for bookworm, reused for backports so
-# that no host name is written down here.
-archive_uri() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk '/^URIs:/{u=$2} /^Suites:/{ if ($0 ~ /bookworm( |$)/) {print u; exit} }' "$f"
-	done | head -n1
-	if [ -f /etc/apt/sources.list ]; then
-		awk '$1=="deb" && $3=="bookworm" {print $2; exit}' /etc/apt/sources.list
-	fi
-}
+. "$here/apt-sources.sh"
 
 enable_backports() {
 	if grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
 		return 0
 	fi
 	local uri
-	uri=$(archive_uri | head -n1)
+	uri=$(archive_uri bookworm | head -n1)
 	if [ -z "$uri" ]; then
 		log "cannot find the bookworm archive URI in the apt sources"
 		exit 1
@@ -127,6 +122,70 @@ backports_current() {
 		[ -n "$l" ] && version_at_least "$l" 1:1.4
 }
 
+# trixie_kernel KVER: headers in the trixie build root, image and modules
+# under $BUILD/kernels/KVER.
+trixie_kernel() {
+	local kver=$1 root=$BUILD/roots/trixie
+	"$here/buildroot.sh" "$root" install
+	if ! "$here/buildroot.sh" "$root" run apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
+		log "KVER=$kver: no linux-headers-$kver in trixie or trixie-backports; available:"
+		"$here/buildroot.sh" "$root" run apt-cache search --names-only \
+			'^linux-headers-[0-9.]+\+deb13-amd64$' | awk '{print "  " substr($1, 15)}' | sort -V >&2
+		exit 1
+	fi
+	"$here/buildroot.sh" "$root" install "linux-headers-$kver"
+	[ -e "$BUILD/kernels/$kver/vmlinuz" ] || unpack_kernel "$kver" "$root"
+}
+
+# unpack_kernel KVER ROOT: the image and modules of KVER, laid out as a
+# host has them (vmlinuz, lib/modules/KVER with its modules.dep).
+unpack_kernel() {
+	local kver=$1 root=$2 dir=$BUILD/kernels/$1 work mods deb
+	log "unpacking the $kver image and modules into $dir"
+	mkdir -p "$BUILD/kernels"
+	work=$(mktemp -d "$BUILD/kernels/.unpack.XXXXXX")
+	"$here/buildroot.sh" "$root" download "$work/debs" "linux-image-$kver"
+	# 7.x splits the image package: the kernel, its modules and their
+	# lists come in linux-binary-, linux-modules- and linux-base-KVER.
+	if dpkg-deb -f "$work"/debs/linux-image-*.deb Depends | grep -q "linux-binary-$kver"; then
+		"$here/buildroot.sh" "$root" download "$work/debs" "linux-binary-$kver" \
+			"linux-modules-$kver" "linux-base-$kver"
+	fi
+	for deb in "$work"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$work/pkg"
+	done
+	mkdir -p "$work/out/lib/modules/$kver"
+	for mods in "$work"/pkg/usr/lib/modules/"$kver" "$work"/pkg/lib/modules/"$kver"; do
+		[ -d "$mods" ] && cp -a "$mods"/. "$work/out/lib/modules/$kver/"
+	done
+	if [ -e "$work/out/lib/modules/$kver/vmlinuz" ]; then
+		mv "$work/out/lib/modules/$kver/vmlinuz" "$work/out/vmlinuz"
+	else
+		mv "$work/pkg/boot/vmlinuz-$kver" "$work/out/vmlinuz"
+	fi
+	depmod -b "$work/out" "$kver"
+	rm -rf "$dir"
+	mv "$work/out" "$dir"
+	rm -rf "$work"
+}
+
+# bookworm_kernel KVER: headers and image installed on the host.
+bookworm_kernel() {
+	local kver=$1
+	if [ ! -e "/lib/modules/$kver/build" ] && ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
+		apt_update_once
+		if ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
+			log "KVER=$kver: no linux-headers-$kver in the archive; available:"
+			archive_kvers | sed 's/^/  /' >&2
+			exit 1
+		fi
+	fi
+	KERNEL_PKGS=$(missing_pkgs "linux-headers-$kver")
+	if [ ! -e "/boot/vmlinuz-$kver" ]; then
+		KERNEL_PKGS="$KERNEL_PKGS $(image_pkg "$kver")"
+	fi
+}
+
 main() {
 	enable_backports
 	local kver=${KVER:-}
@@ -144,20 +203,13 @@ main() {
 		exit 1
 	fi
 
-	if [ ! -e "/lib/modules/$kver/build" ] && ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
-		apt_update_once
-		if ! apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
-			log "KVER=$kver: no linux-headers-$kver in the archive; available:"
-			archive_kvers | sed 's/^/  /' >&2
-			exit 1
-		fi
-	fi
-	local want=("${BASE_PKGS[@]}" "linux-headers-$kver")
+	KERNEL_PKGS=
+	case $kver in
+	*+deb13-*) ;;
+	*) bookworm_kernel "$kver" ;;
+	esac
 	local missing
-	missing=$(missing_pkgs "${want[@]}")
-	if [ ! -e "/boot/vmlinuz-$kver" ]; then
-		missing="$missing $(image_pkg "$kver")"
-	fi
+	missing="$(missing_pkgs "${BASE_PKGS[@]}") $KERNEL_PKGS"
 	if [ -n "${missing// /}" ] || ! backports_current; then
 		apt_update_once
 		log "installing:$(echo $missing | tr '\n' ' ')"
@@ -169,7 +221,10 @@ main() {
 		log "qemu-system-x86 >= 10 and libbpf-dev >= 1.4 are required"
 		exit 1
 	fi
-	"$(dirname "$0")/bpftool/build.sh" >&2
+	case $kver in
+	*+deb13-*) trixie_kernel "$kver" ;;
+	esac
+	"$here/bpftool/build.sh" >&2
 	echo "$kver"
 }
 

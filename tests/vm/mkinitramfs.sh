@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Build the tiny busybox initramfs that loads the 9p modules of the test
 # kernel and switches root to the host's root shared over virtio-9p.
-# usage: mkinitramfs.sh KVER OUTPUT
+# usage: mkinitramfs.sh KVER OUTPUT [MODULES-DIR]
 set -euo pipefail
 kver=$1
 out=$2
-moddir=/lib/modules/$kver
+moddir=${3:-/lib/modules/$kver}
 here=$(cd "$(dirname "$0")" && pwd)
 
 stage=$(mktemp -d)

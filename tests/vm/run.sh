@@ -50,8 +50,18 @@ DEBUG_APPEND="sysrq_always_enabled=1 slub_debug=FZPU kfence.sample_interval=5 in
  sysctl.kernel.panic_on_rcu_stall=1 rcupdate.rcu_cpu_stall_timeout=60
  unknown_nmi_panic=1 panic_print=0x41"
 
-if [ -z "$KVER" ] || [ ! -e "/boot/vmlinuz-$KVER" ]; then
-	echo "run.sh: no test kernel '/boot/vmlinuz-$KVER' (run 'make deps')" >&2
+# A bookworm kernel is installed on the host; a trixie one, unpacked by
+# make deps, boots from $BUILD/kernels/KVER with its modules shared into
+# the guest's /lib/modules/KVER.
+unpacked=$BUILD/kernels/$KVER
+if [ -n "$KVER" ] && [ -e "/boot/vmlinuz-$KVER" ]; then
+	vmlinuz=/boot/vmlinuz-$KVER
+	moddir=/lib/modules/$KVER
+elif [ -n "$KVER" ] && [ -e "$unpacked/vmlinuz" ]; then
+	vmlinuz=$unpacked/vmlinuz
+	moddir=$unpacked/lib/modules/$KVER
+else
+	echo "run.sh: no test kernel '$KVER' in /boot or $unpacked (run 'make deps KVER=...')" >&2
 	exit 2
 fi
 
@@ -70,7 +80,7 @@ mkdir -p "$BUILD/vm"
 initrd=$BUILD/vm/initramfs-$KVER.img
 if [ ! -e "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ] ||
 	[ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
-	"$here/mkinitramfs.sh" "$KVER" "$initrd"
+	"$here/mkinitramfs.sh" "$KVER" "$initrd" "$moddir"
 fi
 
 results=$(mktemp -d "$BUILD/vm/run.XXXXXX")
@@ -102,17 +112,24 @@ case "$(realpath -m "$BUILD")/" in
 "$repo"/*) ;;
 *) mkdir -p "$BUILD" && share_path "$(realpath "$BUILD")" ;;
 esac
+# An unpacked kernel's modules: the initramfs mounts them at /lib/modules/KVER.
+modules_share=()
+modules_append=
+if [ "$moddir" != "/lib/modules/$KVER" ]; then
+	modules_share=(-virtfs "local,path=$moddir,mount_tag=modules,security_model=none,readonly=on")
+	modules_append="vmtest.modules=$KVER"
+fi
 
 qemu_args=(
 	-machine q35 -accel "$VM_ACCEL${VM_ACCEL_OPTS:+,$VM_ACCEL_OPTS}"
 	-cpu max -smp "$VM_SMP" -m "$VM_MEM"
 	-device intel-iommu,intremap=on
-	-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $([ "${VM_DEBUG:-1}" = 0 ] || echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh $([ "${VM_INIT:-}" != systemd ] || echo vmtest.systemd=1)"
+	-kernel "$vmlinuz" -initrd "$initrd"
+	-append "console=ttyS0 intel_iommu=on panic=-1 loglevel=4 $([ "${VM_DEBUG:-1}" = 0 ] || echo $DEBUG_APPEND) ${VM_APPEND:-} vmtest.init=$here/guest-init.sh $([ "${VM_INIT:-}" != systemd ] || echo vmtest.systemd=1) $modules_append"
 	-nographic -no-reboot -nodefaults -serial stdio
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 	-virtfs "local,path=$results,mount_tag=results,security_model=none"
-	"${shares[@]}"
+	"${shares[@]}" "${modules_share[@]}"
 	-device edu,addr=0x10 -device edu,addr=0x11
 	-device pcie-root-port,id=rp0,chassis=1,addr=0x1c
 	-device igb,bus=rp0,netdev=nic0 -netdev user,id=nic0,restrict=on
