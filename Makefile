@@ -55,14 +55,16 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
 
-.PHONY: all module native bpf tools unit deps check check-run demo demo-run install install-userspace install-dkms clean \
-	vm-shell bench help
+.PHONY: all module native bpf tools unit deps check check-run check-fresh check-kernels demo demo-run \
+	install install-userspace install-dkms clean vm-shell bench help
 all: module native bpf tools
 
 help:
 	@echo "make            build module, BPF objects and tools into $(BUILD)"
 	@echo "make deps       install what the project needs from Debian"
-	@echo "make check      run unit tests and the VM suite"
+	@echo "make check      run unit tests and the VM suite (TESTS=\"hooks ...\": those VM tests)"
+	@echo "make check-fresh    make deps, make and the unit tests in a fresh Debian 12 root"
+	@echo "make check-kernels  the suite on every kernel tools/kernels.sh lists, as a table"
 	@echo "make demo       boot the test VM and show the driver at work"
 	@echo "make vm-shell   interactive shell in the test VM"
 	@echo "make bench      per-operation cost, vfio-pci vs vfio-pci-bpf"
@@ -187,7 +189,15 @@ check: deps
 check-run:
 	@$(MAKE) --no-print-directory all unit KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
 	@echo $(KVER) >$(BUILD)/kver
-	@BUILD=$(BUILD) KVER=$(KVER) tests/run-all.sh
+	@BUILD=$(BUILD) KVER=$(KVER) tests/run-all.sh $(TESTS)
+
+# A fresh Debian 12 machine (debootstrap): make deps, make, unit tests.
+check-fresh:
+	@BUILD=$(BUILD) tests/fresh-machine.sh
+
+# The suite on each kernel of tools/kernels.sh (or KERNELS="KVER ..").
+check-kernels:
+	@BUILD=$(BUILD) tools/check-kernels.sh $(KERNELS)
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run

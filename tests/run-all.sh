@@ -5,7 +5,13 @@
 # $BUILD/test-logs.  Ends with
 # "N passed, N failed, N skipped" and a non-zero status on any failure.
 # usage: run-all.sh [VM-TEST-NAME...]   (e.g. parity sriov)
+#        run-all.sh --unit               (the host unit tests alone)
 set -uo pipefail
+unit_only=
+if [ "${1:-}" = --unit ]; then
+	unit_only=1
+	shift
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$here/../build}
 logs=$(realpath -m "$BUILD/test-logs")
@@ -71,12 +77,13 @@ if [ $# = 0 ]; then
 		[ -x "$t" ] && run_cmocka "unit/$(basename "$t")" "$t"
 	done
 	for t in "$here"/host/t-*.sh; do
+		[ -z "$unit_only" ] || break
 		run_checks "host/$(basename "$t" .sh | sed 's/^t-//')" env BUILD="$BUILD" bash "$t"
 	done
 fi
 
 vm_tests=("$@")
-if [ ${#vm_tests[@]} = 0 ]; then
+if [ ${#vm_tests[@]} = 0 ] && [ -z "$unit_only" ]; then
 	for t in "$here"/vm/t-*.sh; do
 		vm_tests+=("$(basename "$t" .sh | sed 's/^t-//')")
 	done
