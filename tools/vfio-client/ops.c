@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -30,6 +31,34 @@ static int num(const char *s, uint64_t *v)
 static int size_ok(uint64_t size)
 {
 	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF for one range [a[1], a[1] + a[2]) of BAR a[0]:
+ * the dma-buf fd it gives is closed at once; *val is 0.
+ */
+static int dmabuf(struct vc_dev *dev, const uint64_t *a, uint64_t *val)
+{
+	union {
+		struct vfio_device_feature f;
+		uint8_t bytes[sizeof(struct vfio_device_feature) +
+			      sizeof(struct vfio_device_feature_dma_buf) +
+			      sizeof(struct vfio_region_dma_range)];
+	} req = { .f = { .argsz = sizeof(req),
+			 .flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF } };
+	struct vfio_device_feature_dma_buf *d = (void *)req.f.data;
+	int fd;
+
+	d->region_index = a[0];
+	d->open_flags = O_RDWR | O_CLOEXEC;
+	d->nr_ranges = 1;
+	d->dma_ranges[0] = (struct vfio_region_dma_range){ .offset = a[1], .length = a[2] };
+	*val = 0;
+	fd = ioctl(dev->device, VFIO_DEVICE_FEATURE, &req);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 /* Fills *@val on success; returns 0 or -errno. */
@@ -92,6 +121,8 @@ static int do_access(struct vc_dev *dev, const char *op, uint64_t *a, uint64_t *
 		*val = 0;
 		return ret;
 	}
+	if (!strcmp(op, "dmabuf"))
+		return dmabuf(dev, a, val);
 	if (!strcmp(op, "reset")) {
 		*val = 0;
 		return ioctl(dev->device, VFIO_DEVICE_RESET) ? -errno : 0;
@@ -166,7 +197,7 @@ static int arity(const char *op)
 		{ "bar-write", 4 },	{ "mmap-read", 3 },   { "mmap", 3 },
 		{ "sparse", 1 },	{ "get-info", 0 },    { "reset", 0 },
 		{ "feature-probe", 1 }, { "feature-set", 1 }, { "bar-wait", 5 },
-		{ "pause", 0 },
+		{ "pause", 0 },		{ "dmabuf", 3 },
 	};
 	size_t i;
 
