@@ -27,7 +27,7 @@ CFLAGS ?= -O2 -g
 # (tools/update-uapi.sh refreshes them).
 CFLAGS += -Wall -Wextra -Werror=implicit-function-declaration -std=gnu11 -Iinclude -Iinclude/uapi
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude -Iinclude/uapi \
-	-I/usr/include/$(shell $(CC) -dumpmachine) -Wall
+	-I/usr/include/$(shell $(CC) -dumpmachine 2>/dev/null) -Wall
 
 # A line per target, as Kbuild prints; V=1 shows the commands instead.
 ifeq ($(V),1)
@@ -53,7 +53,7 @@ FORGED_OBJS := $(foreach k,$(FORGED_KFUNCS),$(foreach f,$(FORGED_KINDS),$(BUILD)
 	$(foreach k,config_read config_write bar_read bar_write bar_poll,$(BUILD)/tests/bpf/forged/$(k).walked.bpf.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
-KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) include/vfio_pci_bpf.h
+KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild) include/vfio_pci_bpf.h
 
 .PHONY: all module native bpf tools unit deps check check-run check-fresh check-kernels demo demo-run \
 	install install-userspace install-dkms clean vm-shell bench help
@@ -83,17 +83,18 @@ module: $(BUILD)/kernel/vfio_pci_bpf.ko
 $(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS) $(KDIR_STAMP)
 	@test -d "$(KROOT)$(KDIR)" || { echo "no kernel build tree at KDIR=$(KROOT)$(KDIR) (run 'make deps')"; exit 1; }
 	@mkdir -p $(BUILD)/kernel
-	@for f in kernel/*.c kernel/*.h kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done
+	@for f in kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done
 	$(Q)$(KBUILD_IN) $(MAKE) --no-print-directory -C $(KDIR) M=$(BUILD)/kernel VPB_INCLUDE=$(CURDIR)/include \
 		$(KBUILD_BTF) $(if $(V),V=$(V)) modules
 
 # The benchmark's C peer of the trace and bar_trap policies (never installed).
 NATIVE_KO := $(BUILD)/tests/native/vfio_pci_native.ko
 native: $(NATIVE_KO)
-$(NATIVE_KO): tests/native/vfio_pci_native.c tests/native/Kbuild $(KDIR_STAMP)
+$(NATIVE_KO): tests/native/vfio_pci_native.c tests/native/Kbuild kernel/compat.h kernel/compat.mk $(KDIR_STAMP)
 	@mkdir -p $(@D)
 	@ln -sf $(CURDIR)/tests/native/vfio_pci_native.c $(CURDIR)/tests/native/Kbuild $(@D)/
-	$(Q)$(KBUILD_IN) $(MAKE) --no-print-directory -C $(KDIR) M=$(@D) $(KBUILD_BTF) $(if $(V),V=$(V)) modules
+	$(Q)$(KBUILD_IN) $(MAKE) --no-print-directory -C $(KDIR) M=$(@D) VPB_KERNEL=$(CURDIR)/kernel \
+		$(KBUILD_BTF) $(if $(V),V=$(V)) modules
 
 # --- BPF policies --------------------------------------------------------
 bpf: $(BPF_OBJS) $(TEST_BPF_OBJS) $(FORGED_OBJS)
@@ -239,7 +240,7 @@ print-version:
 DKMS_SRC := $(DESTDIR)/usr/src/vfio-pci-bpf-$(VERSION)
 install-dkms:
 	install -d $(DKMS_SRC)/kernel $(DKMS_SRC)/include
-	install -m 0644 kernel/*.c kernel/*.h kernel/Kbuild $(DKMS_SRC)/kernel/
+	install -m 0644 kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild $(DKMS_SRC)/kernel/
 	install -m 0644 include/vfio_pci_bpf.h $(DKMS_SRC)/include/
 	sed 's|@VERSION@|$(VERSION)|g' kernel/dkms.conf >$(DKMS_SRC)/dkms.conf
 

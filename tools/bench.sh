@@ -74,6 +74,14 @@ configs=(vfio-pci no-policy empty chain-8 trace native-trace emulating-trap nati
 for c in "${configs[@]}"; do
 	run_config "$c"
 done
+# The kernel's parts of a policy call, measured by the C peer (callcost).
+declare -A cost
+if insmod "$NATIVE" policy=trace; then
+	while read -r name value; do
+		cost[$name]=$value
+	done </sys/kernel/debug/vfio_pci_native/callcost
+	rmmod vfio_pci_native
+fi
 
 v() { echo "${result[$1.$2]:-?}"; }
 over() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "?" || b == "?") print "?"; else printf "%+d", a - b }'; }
@@ -103,6 +111,23 @@ target() {
 	verdict=$(awk -v f="$2" -v l="$3" 'BEGIN { if (f == "?") print "not measured"; else print (f + 0 <= l + 0) ? "met" : "not met" }')
 	printf '%-62s %10s  (limit %s)  %s\n' "$1" "$2" "$3" "$verdict"
 }
+# One struct_ops call of the empty program: what each of the 7 policies
+# a chain of 8 has beyond the first adds to a config read (the call
+# through its trampoline, and the chain loop's step).
+call=$(awk -v a="$(v chain-8 config_read)" -v b="$(v empty config_read)" \
+	'BEGIN { if (a == "?" || b == "?") print "?"; else printf "%.1f", (a - b) / 7 }')
+echo "one struct_ops call, config_read's signature ($UNIT):"
+printf '  %-66s %8s\n' "the empty program through its trampoline (chain-8 - empty) / 7" "$call" \
+	"the trace program through its trampoline (that + trace - empty)" \
+	"$(awk -v c="$call" -v a="$(v trace config_read)" -v b="$(v empty config_read)" \
+		'BEGIN { if (c == "?" || a == "?" || b == "?") print "?"; else printf "%.1f", c + a - b }')" \
+	"a C function of the same type, through a pointer" "${cost[c_indirect_call]:-?}" \
+	"srcu_read_lock + srcu_read_unlock" "${cost[srcu_read_lock_unlock]:-?}" \
+	"rcu_read_lock + rcu_read_unlock" "${cost[rcu_read_lock_unlock]:-?}" \
+	"migrate_disable + migrate_enable" "${cost[migrate_disable_enable]:-?}" \
+	"ktime_get_ns" "${cost[ktime_get_ns]:-?}"
+echo
+
 echo "targets:"
 for op in config_read bar_read bar_write ioctl_get_info; do
 	base=$(v vfio-pci "$op")

@@ -18,16 +18,25 @@
  * counted the way vfio-pci-bpf counts it: per-CPU counters of verdicts,
  * trapped accesses and ioctls, and the time spent, sampled one access in
  * 16 with two clock reads.
+ *
+ * It also measures what a policy call is made of (debugfs
+ * vfio_pci_native/callcost, see native_callcost_show()).
  */
+#include <linux/debugfs.h>
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/srcu.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
+
+/* vfio-pci-bpf's, so that both follow the kernel the same way. */
+#include "compat.h"
 
 #define NATIVE_SHIFT 40
 #define NATIVE_INDEX(off) ((off) >> NATIVE_SHIFT)
@@ -191,7 +200,30 @@ static ssize_t native_write(struct vfio_device *core_vdev, const char __user *bu
 	return native_rw(core_vdev, (char __user *)buf, count, ppos, true);
 }
 
-/* BAR0's region info with its first page left out of the mmap-able area. */
+/* BAR0's region info, its first page left out of the mmap-able area. */
+static void native_bar0_fill(struct native_device *ndev, struct vfio_region_info *info,
+			     struct vfio_region_info_cap_sparse_mmap *sparse,
+			     struct vfio_region_sparse_mmap_area *area)
+{
+	u64 size = pci_resource_len(ndev->core.pdev, 0);
+
+	info->offset = 0;
+	info->size = size;
+	info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+		      VFIO_REGION_INFO_FLAG_MMAP;
+	sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+	sparse->header.version = 1;
+	sparse->nr_areas = 1;
+	area->offset = PAGE_SIZE;
+	area->size = size - PAGE_SIZE;
+}
+
+static bool native_bar0_trapped(struct native_device *ndev, u32 index)
+{
+	return index == VFIO_PCI_BAR0_REGION_INDEX && pci_resource_len(ndev->core.pdev, 0) > PAGE_SIZE;
+}
+
+/* BAR0's region info where the kernel passes it to .ioctl (compat.h). */
 static long native_bar0_info(struct native_device *ndev, unsigned long arg)
 {
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
@@ -200,21 +232,13 @@ static long native_bar0_info(struct native_device *ndev, unsigned long arg)
 		struct vfio_region_sparse_mmap_area area;
 	} cap = {};
 	struct vfio_region_info info;
-	u64 size = pci_resource_len(ndev->core.pdev, 0);
 
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
 	if (info.argsz < minsz)
 		return -EINVAL;
-	info.offset = 0;
-	info.size = size;
-	info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
-		     VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
-	cap.sparse.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
-	cap.sparse.header.version = 1;
-	cap.sparse.nr_areas = 1;
-	cap.area.offset = PAGE_SIZE;
-	cap.area.size = size - PAGE_SIZE;
+	native_bar0_fill(ndev, &info, &cap.sparse, &cap.area);
+	info.flags |= VFIO_REGION_INFO_FLAG_CAPS;
 	if (info.argsz < sizeof(info) + sizeof(cap)) {
 		info.argsz = sizeof(info) + sizeof(cap);
 		info.cap_offset = 0;
@@ -239,14 +263,32 @@ static long native_ioctl(struct vfio_device *core_vdev, unsigned int cmd, unsign
 		native_count(ndev->addr, NATIVE_IOCTL, cmd);
 		native_done(ndev, NATIVE_IOCTL, false, start);
 	}
-	if (cmd == VFIO_DEVICE_GET_REGION_INFO) {
+	if (VPB_REGION_INFO_IN_IOCTL && cmd == VFIO_DEVICE_GET_REGION_INFO) {
 		if (get_user(index, (u32 __user *)(arg + offsetof(struct vfio_region_info, index))))
 			return -EFAULT;
-		if (index == VFIO_PCI_BAR0_REGION_INDEX && pci_resource_len(ndev->core.pdev, 0) > PAGE_SIZE)
+		if (native_bar0_trapped(ndev, index))
 			return native_bar0_info(ndev, arg);
 	}
 	return vfio_pci_core_ioctl(core_vdev, cmd, arg);
 }
+
+#ifdef VPB_HAVE_REGION_INFO_CAPS
+/* Region info through vfio core's get_region_info_caps op (compat.h). */
+static int native_region_info_caps(struct vfio_device *core_vdev, struct vfio_region_info *info,
+				   struct vfio_info_cap *caps)
+{
+	struct native_device *ndev = native_of(core_vdev);
+	struct {
+		struct vfio_region_info_cap_sparse_mmap sparse;
+		struct vfio_region_sparse_mmap_area area;
+	} cap = {};
+
+	if (!native_bar0_trapped(ndev, info->index))
+		return vfio_pci_ioctl_get_region_info(core_vdev, info, caps);
+	native_bar0_fill(ndev, info, &cap.sparse, &cap.area);
+	return vfio_info_add_capability(caps, &cap.sparse.header, sizeof(cap));
+}
+#endif
 
 static int native_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
 {
@@ -263,12 +305,14 @@ static const struct vfio_device_ops native_ops = {
 	.open_device = native_open_device,
 	.close_device = vfio_pci_core_close_device,
 	.ioctl = native_ioctl,
+	VPB_REGION_INFO_OP(native_region_info_caps)
 	.device_feature = vfio_pci_core_ioctl_feature,
 	.read = native_read,
 	.write = native_write,
 	.mmap = native_mmap,
 	.request = vfio_pci_core_request,
 	.match = vfio_pci_core_match,
+	VPB_MATCH_TOKEN_OP
 	.bind_iommufd = vfio_iommufd_physical_bind,
 	.unbind_iommufd = vfio_iommufd_physical_unbind,
 	.attach_ioas = vfio_iommufd_physical_attach_ioas,
@@ -324,12 +368,95 @@ static struct pci_driver native_driver = {
 	.driver_managed_dma = true,
 };
 
+/*
+ * The parts of one struct_ops hook call that are the kernel's and not the
+ * program's, each run NATIVE_COST_LOOPS times between two ktime_get_ns()
+ * calls: under make bench's icount a guest nanosecond is an instruction.
+ * callcost prints, per iteration, each less the empty loop (the fastest
+ * of NATIVE_COST_RUNS runs, so that an interrupt landing in one does not
+ * count).
+ */
+#define NATIVE_COST_LOOPS 1000
+#define NATIVE_COST_RUNS 5
+DEFINE_STATIC_SRCU(native_srcu);
+
+/* A C hook of config_read's shape, called through a pointer as a chain would. */
+static noinline int native_nop_hook(void *dev, void *acc)
+{
+	return 0;
+}
+
+static int (*native_hook)(void *dev, void *acc) = native_nop_hook;
+
+#define NATIVE_COST(name, body)                                                  \
+	static noinline u64 native_cost_##name(void)                             \
+	{                                                                        \
+		u64 start = ktime_get_ns();                                      \
+		int i, idx __maybe_unused;                                       \
+                                                                                 \
+		for (i = 0; i < NATIVE_COST_LOOPS; i++) {                        \
+			body;                                                    \
+			barrier();                                               \
+		}                                                                \
+		return ktime_get_ns() - start;                                   \
+	}
+NATIVE_COST(empty, )
+NATIVE_COST(call, READ_ONCE(native_hook)(NULL, NULL))
+NATIVE_COST(rcu, rcu_read_lock(); rcu_read_unlock())
+NATIVE_COST(srcu, idx = srcu_read_lock(&native_srcu); srcu_read_unlock(&native_srcu, idx))
+NATIVE_COST(migrate, migrate_disable(); migrate_enable())
+NATIVE_COST(ktime, ktime_get_ns())
+
+static u64 native_fastest(u64 (*run)(void))
+{
+	u64 best = U64_MAX;
+	int i;
+
+	for (i = 0; i < NATIVE_COST_RUNS; i++)
+		best = min(best, run());
+	return best;
+}
+
+static int native_callcost_show(struct seq_file *m, void *unused)
+{
+	static const struct {
+		const char *name;
+		u64 (*run)(void);
+	} costs[] = {
+		{ "c_indirect_call", native_cost_call },
+		{ "rcu_read_lock_unlock", native_cost_rcu },
+		{ "srcu_read_lock_unlock", native_cost_srcu },
+		{ "migrate_disable_enable", native_cost_migrate },
+		{ "ktime_get_ns", native_cost_ktime },
+	};
+	u64 empty = native_fastest(native_cost_empty);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(costs); i++) {
+		u64 t = native_fastest(costs[i].run);
+		u64 x10 = t > empty ? (t - empty) * 10 / NATIVE_COST_LOOPS : 0;
+
+		seq_printf(m, "%s %llu.%llu\n", costs[i].name, x10 / 10, x10 % 10);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(native_callcost);
+
+static struct dentry *native_debugfs;
+
 static int __init native_init(void)
 {
+	int ret;
+
 	if (strcmp(policy, "trace") && strcmp(policy, "emulate"))
 		return -EINVAL;
 	tracing = !strcmp(policy, "trace");
-	return pci_register_driver(&native_driver);
+	ret = pci_register_driver(&native_driver);
+	if (ret)
+		return ret;
+	native_debugfs = debugfs_create_dir("vfio_pci_native", NULL);
+	debugfs_create_file("callcost", 0400, native_debugfs, NULL, &native_callcost_fops);
+	return 0;
 }
 
 static void __exit native_exit(void)
@@ -338,6 +465,7 @@ static void __exit native_exit(void)
 	struct hlist_node *tmp;
 	int bkt;
 
+	debugfs_remove_recursive(native_debugfs);
 	pci_unregister_driver(&native_driver);
 	hash_for_each_safe(native_counts, bkt, tmp, c, node)
 		kfree(c);
