@@ -74,6 +74,18 @@ static bool vpb_log_noise(const char *line, size_t len)
 }
 
 /*
+ * Lines newer verifiers (7.x) add after the cause: an indented hint ("  Use
+ * a kfunc allowed for ..."), and its own summary of a write the struct_ops
+ * type refused with a message of its own ("R1 cannot write into ptr_...").
+ */
+static bool vpb_log_follow_up(const char *line, size_t len)
+{
+	const char *w = strstr(line, " cannot write into ptr_");
+
+	return (len && isspace((unsigned char)line[0])) || (w && w < line + len);
+}
+
+/*
  * Name the failing program and the verifier's last words about it, which
  * is where it says why; the whole log goes to stderr with VFIO_BPF_VERBOSE.
  */
@@ -90,7 +102,8 @@ static void vpb_explain(char *err, size_t errlen, const char *what, int ret)
 
 		if (log_end && line >= log_end)
 			break;
-		if (!vpb_log_noise(line, end - line))
+		if (!vpb_log_noise(line, end - line) &&
+		    !(cause && vpb_log_follow_up(line, end - line)))
 			cause = line, cause_len = end - line;
 		line = *end ? end + 1 : end;
 	}

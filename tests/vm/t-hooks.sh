@@ -2,8 +2,9 @@
 # Each hook and verdict, observed through the real VFIO uAPI: config reads
 # rewritten, config writes denied or dropped (hardware unchanged), ioctls
 # denied with the policy's errno, trapped BAR reads emulated, sparse mmap
-# exactly as declared, mmap of a trapped range refused, untrapped mmap
-# intact, invalid verdicts counted and harmless, kfunc bounds enforced.
+# exactly as declared, mmap and dma-buf export of a trapped range refused,
+# untrapped mmap intact, invalid verdicts counted and harmless, kfunc
+# bounds enforced.
 . "$(dirname "$0")/lib.sh"
 
 check "module loads" load_module
@@ -86,6 +87,20 @@ check "attach bar_trap emulating the liveness register" "$CTL" attach \
 check_eq "sparse mmap lists only the untrapped pages" "0x1000+0xff000" "$(op "$EDU1" sparse 0)"
 check_eq "mmap over the trapped page refused" "error EINVAL" "$(op "$EDU1" mmap 0 0 4096)"
 check_eq "mmap of the untrapped rest works" 0x0 "$(op "$EDU1" mmap 0 0x1000 0xff000)"
+# A dma-buf of BAR ranges (VFIO_DEVICE_FEATURE_DMA_BUF, 11: kernels that
+# have it say so to a probe) would reach the trapped page around the hooks.
+if [ "$(op "$EDU1" feature-probe 11)" = 0x0 ]; then
+	check_eq "dma-buf over the trapped page refused" "error EACCES" \
+		"$(op "$EDU1" dmabuf 0 0 0x1000)"
+	check_eq "...and over a range that merely shares its page" "error EACCES" \
+		"$(op "$EDU1" dmabuf 0 0 0x3000)"
+	untrapped=$(op "$EDU1" dmabuf 0 0x1000 0x1000)
+	check "dma-buf of an untrapped page is not refused for the trap ($untrapped)" \
+		test "$untrapped" != "error EACCES"
+else
+	check_eq "dma-buf over the trapped page refused (no BAR dma-bufs on this kernel)" \
+		"error ENOTTY" "$(op "$EDU1" dmabuf 0 0 0x1000)"
+fi
 check_eq "untrapped mmap reads the device (DMA buffer page)" \
 	"$(op "$EDU1" bar-read 0 0x40000 4)" "$(op "$EDU1" mmap-read 0 0x40000 4)"
 check_eq "emulated register starts at emulate_initial" 0x77 "$(op "$EDU1" bar-read 0 4 4)"
