@@ -40,8 +40,6 @@
 #define VFIO_PCI_BPF_ADDR_DEV(a) (((a) >> 3) & 0x1f)
 #define VFIO_PCI_BPF_ADDR_FN(a) ((a) & 0x7)
 
-struct pci_dev;
-
 /*
  * The hooked device as a policy sees it.  Read-only: the verifier refuses
  * writes to every field.
@@ -66,7 +64,13 @@ struct vfio_pci_bpf_dev {
 	__u32 pf_addr; /* address of the PF when is_vf, else 0 */
 	__u32 class_code; /* 24 bits: base class, subclass, programming interface */
 	__u64 bar_size[VFIO_PCI_BPF_NUM_BARS];
-	const struct pci_dev *pdev; /* the function itself, for tracing */
+	/*
+	 * The function's struct pci_dev, for tracing.  void: a module struct
+	 * that points to a vmlinux type gets several copies in the module's
+	 * BTF on Debian's 7.x (pahole splits it against vmlinux and fails to
+	 * merge them), and the kernel then refuses the struct_ops type.
+	 */
+	const void *pdev;
 };
 
 /*
