@@ -74,15 +74,21 @@ static bool vpb_log_noise(const char *line, size_t len)
 }
 
 /*
- * Lines newer verifiers (7.x) add after the cause: an indented hint ("  Use
- * a kfunc allowed for ..."), and its own summary of a write the struct_ops
- * type refused with a message of its own ("R1 cannot write into ptr_...").
+ * Lines newer verifiers (7.x) add after the cause: sections of indented
+ * diagnostics ("Reason:", "Suggestion:", "At:"), and their own summary of
+ * a write the struct_ops type refused with a message of its own ("R1
+ * cannot write into ptr_...").
  */
 static bool vpb_log_follow_up(const char *line, size_t len)
 {
 	const char *w = strstr(line, " cannot write into ptr_");
+	size_t i;
 
-	return (len && isspace((unsigned char)line[0])) || (w && w < line + len);
+	if ((len && isspace((unsigned char)line[0])) || (w && w < line + len))
+		return true;
+	for (i = 0; i < len && isalpha((unsigned char)line[i]); i++)
+		;
+	return i && i + 1 == len && line[i] == ':';
 }
 
 /*
