@@ -74,10 +74,11 @@ static bool vpb_log_noise(const char *line, size_t len)
 }
 
 /*
- * Lines newer verifiers (7.x) add after the cause: sections of indented
- * diagnostics ("Reason:", "Suggestion:", "At:"), and their own summary of
- * a write the struct_ops type refused with a message of its own ("R1
- * cannot write into ptr_...").
+ * Lines newer verifiers (7.x) add after the cause: their own summary of a
+ * write the struct_ops type refused with a message of its own ("R1 cannot
+ * write into ptr_..."), and a block of diagnostics ("Verification failed:
+ * ...", then sections such as "Reason:" or "Causal path:" of indented
+ * lines), which vpb_explain() stops at.
  */
 static bool vpb_log_follow_up(const char *line, size_t len)
 {
@@ -86,7 +87,7 @@ static bool vpb_log_follow_up(const char *line, size_t len)
 
 	if ((len && isspace((unsigned char)line[0])) || (w && w < line + len))
 		return true;
-	for (i = 0; i < len && isalpha((unsigned char)line[i]); i++)
+	for (i = 0; i < len && (isalpha((unsigned char)line[i]) || line[i] == ' '); i++)
 		;
 	return i && i + 1 == len && line[i] == ':';
 }
@@ -107,6 +108,8 @@ static void vpb_explain(char *err, size_t errlen, const char *what, int ret)
 		const char *end = strchrnul(line, '\n');
 
 		if (log_end && line >= log_end)
+			break;
+		if (cause && !strncmp(line, "Verification failed:", strlen("Verification failed:")))
 			break;
 		if (!vpb_log_noise(line, end - line) &&
 		    !(cause && vpb_log_follow_up(line, end - line)))
