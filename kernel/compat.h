@@ -76,7 +76,16 @@ static inline void __iomem *vfio_pci_core_get_iomap(struct vfio_pci_core_device 
  * BAR dma-bufs (not in 6.12; in 7.2): VFIO_DEVICE_FEATURE_DMA_BUF exports
  * BAR ranges as a dma-buf, for a driver whose vfio_pci_device_ops has
  * get_dmabuf_phys (main.c wraps vfio-pci-core's to keep traps out).
+ * @flags: a VFIO_DEVICE_FEATURE request's flags word.
  */
+static inline bool vpb_feature_is_dma_buf(u32 flags)
+{
+#ifdef VFIO_DEVICE_FEATURE_DMA_BUF
+	return (flags & VFIO_DEVICE_FEATURE_MASK) == VFIO_DEVICE_FEATURE_DMA_BUF;
+#else
+	return false;
+#endif
+}
 
 /*
  * vfio_device_ops.match_token_uuid (not in 6.12; in 7.2):

@@ -160,6 +160,27 @@ static long vpb_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 	return vfio_pci_core_ioctl(core_vdev, cmd, arg);
 }
 
+/*
+ * The device features of vfio-pci-core the module knows to leave the hooks
+ * whole (a dma-buf is checked against the traps where vfio-pci-core asks
+ * for its ranges).  A feature a later kernel adds may reach a BAR or config
+ * space around them, as VFIO_DEVICE_FEATURE_DMA_BUF did when it came: while
+ * a policy hooks the device, one this list does not name is refused as if
+ * vfio-pci-core did not have it.
+ */
+static bool vpb_feature_known(u32 flags)
+{
+	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+		return true;
+	default:
+		return vpb_feature_is_dma_buf(flags);
+	}
+}
+
 static noinline int vpb_device_feature_slow(struct vpb_device *vdev, u32 flags,
 					    void __user *arg, size_t argsz)
 {
@@ -168,6 +189,8 @@ static noinline int vpb_device_feature_slow(struct vpb_device *vdev, u32 flags,
 	ret = vpb_run_ioctl(vdev, VFIO_DEVICE_FEATURE, flags, (unsigned long)arg);
 	if (ret)
 		return ret;
+	if (!vpb_feature_known(flags))
+		return -ENOTTY;
 	return vfio_pci_core_ioctl_feature(&vdev->core.vdev, flags, arg, argsz);
 }
 
