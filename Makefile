@@ -118,65 +118,65 @@ tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(BPFTOOL)
 $(BPFTOOL): tools/bpftool/build.sh $(wildcard tools/bpftool/*.patch)
 	$(call say,CP,$@)
 	$(Q)tools/bpftool/build.sh --cached $@
-$(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h) loader/bdf.c loader/bdf.h
+$(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h) loader/lib/bdf.c loader/lib/bdf.h
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^)
+	$(Q)$(CC) $(CFLAGS) -Iloader/lib -o $@ $(filter %.c,$^)
 
 # The benchmark shares the client's VFIO plumbing.
-VFIO_LIB_SRCS := tools/vfio-client/vfio.c loader/bdf.c tools/vfio-client/errname.c
+VFIO_LIB_SRCS := tools/vfio-client/vfio.c loader/lib/bdf.c tools/vfio-client/errname.c
 $(BUILD)/tools/vfio-bench: tools/vfio-bench/main.c $(VFIO_LIB_SRCS) $(wildcard tools/vfio-client/*.h)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^)
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader/lib -o $@ $(filter %.c,$^)
 
-LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_SRCS := $(wildcard loader/lib/*.c)
 # What every program built on the loader depends on besides its own source.
-LOADER_DEPS := $(LOADER_SRCS) $(wildcard loader/*.h) include/vfio_pci_bpf.h
+LOADER_DEPS := $(LOADER_SRCS) $(wildcard loader/lib/*.h) include/vfio_pci_bpf.h
 $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -DVPB_VERSION='"$(VERSION)"' -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
+	$(Q)$(CC) $(CFLAGS) -Iloader/lib -DVPB_VERSION='"$(VERSION)"' -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
 $(BUILD)/tools/vfio-bpfd: $(wildcard tools/vfio-bpfd/*.c tools/vfio-bpfd/*.h) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -linih -lsystemd -ludev -lmicrohttpd -ljson-c
+	$(Q)$(CC) $(CFLAGS) -Iloader/lib -o $@ $(filter %.c,$^) -lbpf -lelf -lz -linih -lsystemd -ludev -lmicrohttpd -ljson-c
 
 # --- tests ---------------------------------------------------------------
 # Sources a unit test links besides itself: test_X.c uses UNIT_DEPS_X.
 VC := tools/vfio-client
-UNIT_DEPS_bdf := loader/bdf.c
+UNIT_DEPS_bdf := loader/lib/bdf.c
 UNIT_DEPS_errname := $(VC)/errname.c
 UNIT_DEPS_caps := $(VC)/caps.c
 UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
-UNIT_DEPS_params := loader/params.c loader/bdf.c
-UNIT_DEPS_config := tools/vfio-bpfd/config.c tools/vfio-bpfd/request.c loader/params.c loader/bdf.c
+UNIT_DEPS_params := loader/lib/params.c loader/lib/bdf.c
+UNIT_DEPS_config := tools/vfio-bpfd/config.c tools/vfio-bpfd/request.c loader/lib/params.c loader/lib/bdf.c
 UNIT_LIBS_config := -linih -ljson-c
 
 # The VFIO client's code without its main, for test programs that drive devices.
-VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/bdf.c
+VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/lib/bdf.c
 
 TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tests/vfio-fuzz \
 	$(BUILD)/tests/vfio-stall $(BUILD)/tests/vpb-scale
 $(BUILD)/tests/vpb-scale: tests/helpers/vpb_scale.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
+	$(Q)$(CC) $(CFLAGS) -Iloader/lib -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
 $(BUILD)/tests/vfio-%: tests/helpers/vfio_%.c $(VFIO_CLIENT_LIB) $(wildcard tools/vfio-client/*.h)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -o $@ $(filter %.c,$^) -lpthread
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader/lib -o $@ $(filter %.c,$^) -lpthread
 $(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
+	$(Q)$(CC) $(CFLAGS) -Iloader/lib -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
 
 unit: $(UNIT_BINS) $(TEST_HELPERS)
-$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/*.h loader/*.c tools/vfio-bpfd/*.h tools/vfio-bpfd/*.c)
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/lib/*.h loader/lib/*.c tools/vfio-bpfd/*.h tools/vfio-bpfd/*.c)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader -Itools/vfio-bpfd -o $@ $< $(UNIT_DEPS_$*) \
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader/lib -Itools/vfio-bpfd -o $@ $< $(UNIT_DEPS_$*) \
 		-lcmocka $(UNIT_LIBS_$*)
 
 # Only a KVER the user gave is passed on: otherwise deps picks the newest.
