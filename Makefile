@@ -38,7 +38,9 @@ Q := @
 say = @printf '  %-7s %s\n' '$(1)' '$(patsubst $(BUILD)/%,%,$(2))'
 endif
 
-TOOLS := vfio-client vfio-bpfctl vfio-bench vfio-bpfd
+TOOLS := vfio-client vfio-bpfctl vfio-bench
+# The policy daemon (loader/vfio-bpfd).
+BPFD := $(BUILD)/loader/vfio-bpfd
 # bpftool with the fix for module struct_ops types, built by 'make deps'.
 BPFTOOL := $(BUILD)/tools/bpftool
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
@@ -55,12 +57,12 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild) include/vfio_pci_bpf.h
 
-.PHONY: all module native bpf tools unit deps check check-run check-fresh check-kernels demo demo-run \
+.PHONY: all module native bpf loader tools unit deps check check-run check-fresh check-kernels demo demo-run \
 	install install-userspace install-dkms clean vm-shell bench help
-all: module native bpf tools
+all: module native bpf loader tools
 
 help:
-	@echo "make            build module, BPF objects and tools into $(BUILD)"
+	@echo "make            build module, BPF objects, daemon and tools into $(BUILD)"
 	@echo "make deps       install what the project needs from Debian"
 	@echo "make check      run unit tests and the VM suite (TESTS=\"hooks ...\": those VM tests)"
 	@echo "make check-fresh    make deps, make and the unit tests in a fresh Debian 12 root"
@@ -113,6 +115,16 @@ $(BUILD)/tests/bpf/forged/%.bpf.o: tests/bpf/forged_arg.bpf.c include/vfio_pci_b
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DKFUNC=$(basename $*) \
 		-DFORGE=$(shell echo '$(subst .,,$(suffix $*))' | tr a-z A-Z) -c $< -o $@
 
+# --- the loader daemon ---------------------------------------------------
+LOADER_SRCS := $(wildcard loader/lib/*.c)
+# What every program built on the loader depends on besides its own source.
+LOADER_DEPS := $(LOADER_SRCS) $(wildcard loader/lib/*.h) include/vfio_pci_bpf.h
+loader: $(BPFD)
+$(BPFD): $(wildcard loader/vfio-bpfd/*.c loader/vfio-bpfd/*.h) $(LOADER_DEPS)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iloader/lib -o $@ $(filter %.c,$^) -lbpf -lelf -lz -linih -lsystemd -ludev -lmicrohttpd -ljson-c
+
 # --- userspace tools -----------------------------------------------------
 tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(BPFTOOL)
 $(BPFTOOL): tools/bpftool/build.sh $(wildcard tools/bpftool/*.patch)
@@ -130,17 +142,10 @@ $(BUILD)/tools/vfio-bench: tools/vfio-bench/main.c $(VFIO_LIB_SRCS) $(wildcard t
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader/lib -o $@ $(filter %.c,$^)
 
-LOADER_SRCS := $(wildcard loader/lib/*.c)
-# What every program built on the loader depends on besides its own source.
-LOADER_DEPS := $(LOADER_SRCS) $(wildcard loader/lib/*.h) include/vfio_pci_bpf.h
 $(BUILD)/tools/vfio-bpfctl: $(wildcard tools/vfio-bpfctl/*.c) $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iloader/lib -DVPB_VERSION='"$(VERSION)"' -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
-$(BUILD)/tools/vfio-bpfd: $(wildcard tools/vfio-bpfd/*.c tools/vfio-bpfd/*.h) $(LOADER_DEPS)
-	@mkdir -p $(@D)
-	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Iloader/lib -o $@ $(filter %.c,$^) -lbpf -lelf -lz -linih -lsystemd -ludev -lmicrohttpd -ljson-c
 
 # --- tests ---------------------------------------------------------------
 # Sources a unit test links besides itself: test_X.c uses UNIT_DEPS_X.
@@ -151,7 +156,7 @@ UNIT_DEPS_caps := $(VC)/caps.c
 UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
 UNIT_DEPS_params := loader/lib/params.c loader/lib/bdf.c
-UNIT_DEPS_config := tools/vfio-bpfd/config.c tools/vfio-bpfd/request.c loader/lib/params.c loader/lib/bdf.c
+UNIT_DEPS_config := loader/vfio-bpfd/config.c loader/vfio-bpfd/request.c loader/lib/params.c loader/lib/bdf.c
 UNIT_LIBS_config := -linih -ljson-c
 
 # The VFIO client's code without its main, for test programs that drive devices.
@@ -173,10 +178,10 @@ $(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_DEPS)
 	$(Q)$(CC) $(CFLAGS) -Iloader/lib -o $@ $(filter %.c,$^) -lbpf -lelf -lz -ljson-c
 
 unit: $(UNIT_BINS) $(TEST_HELPERS)
-$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/lib/*.h loader/lib/*.c tools/vfio-bpfd/*.h tools/vfio-bpfd/*.c)
+$(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h tools/vfio-client/*.c loader/lib/*.h loader/lib/*.c loader/vfio-bpfd/*.h loader/vfio-bpfd/*.c)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader/lib -Itools/vfio-bpfd -o $@ $< $(UNIT_DEPS_$*) \
+	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader/lib -Iloader/vfio-bpfd -o $@ $< $(UNIT_DEPS_$*) \
 		-lcmocka $(UNIT_LIBS_$*)
 
 # Only a KVER the user gave is passed on: otherwise deps picks the newest.
@@ -245,21 +250,21 @@ install-dkms:
 	sed 's|@VERSION@|$(VERSION)|g' kernel/dkms.conf >$(DKMS_SRC)/dkms.conf
 
 # Everything but the module: tools, daemon and its unit, policies, header, docs.
-install-userspace: bpf tools
+install-userspace: bpf loader tools
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf \
 		$(DESTDIR)$(PREFIX)/include
-	install -m 0755 $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(BPFD) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/
 	install -m 0644 include/vfio_pci_bpf.h $(DESTDIR)$(PREFIX)/include/
 	install -D -m 0755 $(BPFTOOL) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/bin/bpftool
 	install -d $(DESTDIR)/etc/vfio-pci-bpf/policies.d $(DESTDIR)/etc/systemd/system \
 		$(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/examples
-	sed 's|@PREFIX@|$(PREFIX)|g' tools/vfio-bpfd/vfio-bpfd.service \
+	sed 's|@PREFIX@|$(PREFIX)|g' loader/vfio-bpfd/vfio-bpfd.service \
 		>$(DESTDIR)/etc/systemd/system/vfio-bpfd.service
-	install -m 0644 tools/vfio-bpfd/examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/examples/
+	install -m 0644 loader/vfio-bpfd/examples/*.conf $(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/examples/
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 tools/vfio-bpfctl/vfio-bpfctl.8 \
-		tools/vfio-bpfd/vfio-bpfd.8
+		loader/vfio-bpfd/vfio-bpfd.8
 	install -D -m 0644 tools/vfio-bpfctl/vfio-bpfctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vfio-bpfctl
 

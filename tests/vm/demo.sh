@@ -96,7 +96,7 @@ target = $EDU0
 vendor_id = 0x1111
 EOF
 unbind "$EDU0"
-"$BUILD/tools/vfio-bpfd" --config-dir "$conf" --state-dir "$SCRATCH/state" --control "$sock" \
+"$BUILD/loader/vfio-bpfd" --config-dir "$conf" --state-dir "$SCRATCH/state" --control "$sock" \
 	>"$SCRATCH/bpfd.log" 2>&1 &
 daemon=$!
 # Its first reconcile registers guard, pending until the bind.

@@ -7,7 +7,7 @@
 # on the daemon's NOTIFY_SOCKET.
 . "$(dirname "$0")/lib.sh"
 
-BPFD=$BUILD/tools/vfio-bpfd
+BPFD=$BUILD/loader/vfio-bpfd
 CONF=$SCRATCH/policies.d
 PINS=/sys/fs/bpf/vfio-pci-bpf
 STATE=$SCRATCH/state

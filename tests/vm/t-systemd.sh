@@ -30,7 +30,7 @@ check_eq "systemd is PID 1" systemd "$(cat /proc/1/comm)"
 check "module loads" load_module
 check "bind edu A ($EDU_A)" bind "$EDU_A" vfio-pci-bpf
 check "make install lays out the daemon, policies and unit" \
-	make -s -C "$REPO" -o bpf -o tools install-userspace BUILD="$BUILD" DESTDIR=$STAGE PREFIX=$PREFIX
+	make -s -C "$REPO" -o bpf -o loader -o tools install-userspace BUILD="$BUILD" DESTDIR=$STAGE PREFIX=$PREFIX
 cp -a "$STAGE$PREFIX" "$PREFIX"
 cp "$STAGE/etc/systemd/system/$UNIT" /run/systemd/system/
 # The operator's only change: where the configuration lives.
