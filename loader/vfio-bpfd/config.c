@@ -15,27 +15,29 @@
 #include "config.h"
 #include "params.h"
 
+/* The [policy] keys, each allowed once. */
+static const char *const policy_keys[] = {
+	"object", "name", "target", "vfs_of", "vendor", "device", "class", "priority", "migration",
+};
+#define NR_POLICY_KEYS (sizeof(policy_keys) / sizeof(policy_keys[0]))
+
 struct parse_ctx {
 	FILE *f;
-	int line;      /* of what inih handles now: our reader counts */
-	bool numbered; /* a file's errors name the line; a request's have none */
+	char *raw; /* the line read last, whole, whatever its length */
+	size_t raw_size;
+	int line;		       /* of what inih handles now: our reader counts */
+	bool numbered;		       /* a file's errors name the line; a request's have none */
+	int key_lines[NR_POLICY_KEYS]; /* where each [policy] key was, 0: not yet */
 	struct bpfd_entry *e;
 	char *err;
 	size_t errlen;
 	bool failed;
 };
 
-static char *count_lines(char *str, int num, void *stream)
-{
-	struct parse_ctx *c = stream;
-	char *line = fgets(str, num, c->f);
-
-	if (line && strchr(line, '\n'))
-		c->line++;
-	return line;
-}
-
-/* "FILE:LINE: KEY: why" (or "FILE: KEY: why" without a line); the first error only. */
+/*
+ * "FILE:LINE: KEY: why" (or "FILE: KEY: why" without a line, "FILE:LINE:
+ * why" without a key); the first error only.
+ */
 __attribute__((format(printf, 4, 5))) static int fail_at(struct parse_ctx *c, int line,
 							 const char *key, const char *fmt, ...)
 {
@@ -45,15 +47,53 @@ __attribute__((format(printf, 4, 5))) static int fail_at(struct parse_ctx *c, in
 	if (c->failed)
 		return 0;
 	c->failed = true;
-	if (c->numbered && line > 0)
-		n = snprintf(c->err, c->errlen, "%s:%d: %s: ", c->e->file, line, key);
-	else
-		n = snprintf(c->err, c->errlen, "%s: %s: ", c->e->file, key);
-	va_start(ap, fmt);
-	if (n < c->errlen)
-		vsnprintf(c->err + n, c->errlen - n, fmt, ap);
-	va_end(ap);
+	n = snprintf(c->err, c->errlen, "%s", c->e->file);
+	if (c->numbered && line > 0 && n < c->errlen)
+		n += snprintf(c->err + n, c->errlen - n, ":%d", line);
+	if (key && n < c->errlen)
+		n += snprintf(c->err + n, c->errlen - n, ": %s", key);
+	if (n + 2 < c->errlen) {
+		strcpy(c->err + n, ": ");
+		va_start(ap, fmt);
+		vsnprintf(c->err + n + 2, c->errlen - n - 2, fmt, ap);
+		va_end(ap);
+	}
 	return 0;
+}
+
+/*
+ * inih's reader.  libinih reads into a buffer of @num bytes (200 in
+ * Debian's) and hands the rest of a longer line over as a line of its
+ * own; and it takes an indented line as the continuation of the value
+ * before.  Both would silently change what an entry says, so a line is
+ * read whole here and refused for either; comments and blank lines, which
+ * say nothing, may be as long as they like.
+ */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct parse_ctx *c = stream;
+	ssize_t len = c->failed ? -1 : getline(&c->raw, &c->raw_size, c->f);
+	const char *text;
+
+	if (len < 0)
+		return NULL;
+	c->line++;
+	text = c->raw + strspn(c->raw, " \t\r\n\v\f");
+	if (!*text || *text == '#' || *text == ';')
+		return strcpy(str, "\n");
+	if (text != c->raw) {
+		fail_at(c, c->line, NULL,
+			"an indented line: it would continue the value before, and "
+			"continuation lines are not supported");
+		return NULL;
+	}
+	/* The newline aside: a last line without one has no more room. */
+	if (len - (c->raw[len - 1] == '\n') > num - 2) {
+		fail_at(c, c->line, NULL, "line too long (%zd bytes, at most %d)",
+			len - (c->raw[len - 1] == '\n'), num - 2);
+		return NULL;
+	}
+	return memcpy(str, c->raw, len + 1);
 }
 
 /* A key's refusal: inih goes on after it, but only the first error is kept. */
@@ -98,7 +138,16 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 {
 	struct bpfd_entry *e = c->e;
 	int64_t v;
+	size_t k;
 
+	for (k = 0; k < NR_POLICY_KEYS && strcmp(key, policy_keys[k]); k++)
+		;
+	if (k == NR_POLICY_KEYS)
+		return refuse(c, key, "unknown key in [policy]");
+	if (c->key_lines[k])
+		return refuse(c, key, "given twice (each key once; first on line %d)",
+			      c->key_lines[k]);
+	c->key_lines[k] = c->line;
 	if (!strcmp(key, "object")) {
 		if (strlen(value) >= sizeof(e->object))
 			return refuse(c, key, "path too long");
@@ -136,8 +185,6 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 		if (parse_bool(value, &e->migration))
 			return refuse(c, key, "'%s': yes or no expected", value);
 		e->has_migration = true;
-	} else {
-		return refuse(c, key, "unknown key in [policy]");
 	}
 	return 1;
 }
@@ -151,6 +198,10 @@ static int on_key(void *user, const char *section, const char *key, const char *
 		return policy_key(c, key, value);
 	if (strcmp(section, "parameters"))
 		return refuse(c, key, "unknown section [%s]", section);
+	for (int i = 0; i < e->nr_params; i++)
+		if (!strncmp(e->params[i], key, strlen(key)) && e->params[i][strlen(key)] == '=')
+			return refuse(c, key, "given twice (each parameter once; first on line %d)",
+				      e->param_lines[i]);
 	if (e->nr_params >= VPB_MAX_PARAMS)
 		return refuse(c, key, "more than %d parameters", VPB_MAX_PARAMS);
 	if ((size_t)snprintf(e->params[e->nr_params], BPFD_VALUE_LEN, "%s=%s", key, value) >=
@@ -163,8 +214,9 @@ static int on_key(void *user, const char *section, const char *key, const char *
 /* Reads @c->f into @c->e, whose file is set. */
 static int parse(struct parse_ctx *c)
 {
-	int ret = ini_parse_stream(count_lines, c, on_key, c);
+	int ret = ini_parse_stream(read_line, c, on_key, c);
 
+	free(c->raw);
 	/* inih's own refusal: a line that is no "key = value" or [section]. */
 	if (ret > 0 && !c->failed)
 		snprintf(c->err, c->errlen, "%s:%d: syntax error (want [section] or key = value)",

@@ -190,6 +190,88 @@ static void test_directory(void **state)
 	bpfd_free_config(&cfg);
 }
 
+static const char *refusal(const char *json, struct bpfd_entry *e);
+
+/* A line longer than libinih's buffer is refused whole, never split in two. */
+static void test_long_lines(void **state)
+{
+	char text[2048], values[400], path[300];
+	struct bpfd_entry e;
+	int n = 0;
+
+	(void)state;
+	/* 306 characters, as "allow = 100, 101, ... 159": two parameters once. */
+	n = snprintf(values, sizeof(values), "allow = 100");
+	for (int v = 101; v <= 159; v++)
+		n += snprintf(values + n, sizeof(values) - n, ", %d", v);
+	assert_int_equal(n, 306);
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n[parameters]\n%s\n", object, values);
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:4: line too long (306 bytes, at most 198)");
+	/* A path of 230 characters names no file, but says so on its own line. */
+	snprintf(path, sizeof(path), "/%0229d", 0);
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n", path);
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:2: line too long (239 bytes, at most 198)");
+	/* The longest line that fits still does, without a final newline too. */
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n[parameters]\nx = %0194d", object, 0);
+	assert_string_equal(parse("ok.conf", text, &e), "");
+	assert_int_equal(strlen(e.params[0]), 196);
+	strcat(text, "0");
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:4: line too long (199 bytes, at most 198)");
+	/* The control socket's attach goes through the same parser. */
+	snprintf(text, sizeof(text),
+		 "{\"name\": \"x\", \"object\": \"@\", \"parameters\": {\"allow\": \"%s\"}}",
+		 values + strlen("allow = "));
+	assert_string_equal(refusal(text, &e), "attach: line too long (306 bytes, at most 198)");
+}
+
+/* Comments say nothing: they may be long, and lines after them keep their numbers. */
+static void test_long_comments(void **state)
+{
+	char text[2048], comment[400];
+	struct bpfd_entry e;
+
+	(void)state;
+	memset(comment, 'x', sizeof(comment));
+	comment[sizeof(comment) - 1] = '\0';
+	snprintf(text, sizeof(text),
+		 "# %s\n[policy]\n  ; %s\nobject = %s\n\n[parameters]\nx = 1\ny = 2\n", comment,
+		 comment, object);
+	assert_string_equal(parse("ok.conf", text, &e), "");
+	assert_int_equal(e.nr_params, 2);
+	assert_int_equal(e.param_lines[0], 7);
+	assert_int_equal(e.param_lines[1], 8);
+	snprintf(text, sizeof(text), "# %s\n[policy]\nobject = %s\ncolour = red", comment, object);
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:4: colour: unknown key in [policy]");
+}
+
+/* A key given twice, or a value continued on an indented line, is refused. */
+static void test_duplicates_and_continuations(void **state)
+{
+	char text[1024];
+	struct bpfd_entry e;
+
+	(void)state;
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\npriority = 1\nobject = %s\n", object,
+		 object);
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:4: object: given twice (each key once; first on line 2)");
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n[parameters]\nx = 1\nx = 2\n", object);
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:5: x: given twice (each parameter once; first on line 4)");
+	snprintf(text, sizeof(text), "[policy]\nobject = /nonexistent\n  %s\n", object);
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:3: an indented line: it would continue the value before, and "
+			    "continuation lines are not supported");
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n[parameters]\nx = 1\n\t2\n", object);
+	assert_string_equal(parse("bad.conf", text, &e),
+			    "bad.conf:5: an indented line: it would continue the value before, and "
+			    "continuation lines are not supported");
+}
+
 /* JSON with @ replaced by the object's path. */
 static struct json_object *request(const char *json)
 {
@@ -346,10 +428,16 @@ static void test_kept_and_read_back(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_entry),	   cmocka_unit_test(test_target_and_name),
-		cmocka_unit_test(test_refusals),	   cmocka_unit_test(test_directory),
-		cmocka_unit_test(test_full_request),	   cmocka_unit_test(test_request_refusals),
+		cmocka_unit_test(test_full_entry),
+		cmocka_unit_test(test_target_and_name),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_directory),
+		cmocka_unit_test(test_full_request),
+		cmocka_unit_test(test_request_refusals),
 		cmocka_unit_test(test_kept_and_read_back),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_long_comments),
+		cmocka_unit_test(test_duplicates_and_continuations),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
