@@ -64,6 +64,20 @@ int vpb_parse_number(const char *text, int64_t *value)
 	return 0;
 }
 
+int vpb_parse_int(const char *text, int64_t min, int64_t max, int64_t *value)
+{
+	int64_t v;
+	int ret = vpb_parse_number(text, &v);
+
+	if (ret)
+		return ret;
+	/* Above INT64_MAX strtoull's value reads as negative: 2^64-1 is not -1. */
+	if ((v < 0 && *text != '-') || v < min || v > max)
+		return -ERANGE;
+	*value = v;
+	return 0;
+}
+
 static int vpb_fits(int64_t v, size_t size, int is_signed)
 {
 	if (size == 8)

@@ -15,6 +15,8 @@ void vpb_format_bdf(uint32_t addr, char *buf, size_t len);
 
 /* A number in C notation (0x.., 0.., decimal), optionally negative. */
 int vpb_parse_number(const char *text, int64_t *value);
+/* A number as above that must lie in [@min, @max]: -ERANGE when it does not. */
+int vpb_parse_int(const char *text, int64_t min, int64_t max, int64_t *value);
 /* "CODE" or "CODE/MASK", 24-bit PCI class numbers; MASK defaults to 0xffffff. */
 int vpb_parse_class(const char *text, uint32_t *code, uint32_t *mask);
 

@@ -128,7 +128,7 @@ static int parse_id(const char *text, unsigned int *out)
 {
 	int64_t v;
 
-	if (vpb_parse_number(text, &v) || v < 0 || v > 0xffff)
+	if (vpb_parse_int(text, 0, 0xffff, &v))
 		return -1;
 	*out = v;
 	return 0;
@@ -177,7 +177,7 @@ static int policy_key(struct parse_ctx *c, const char *key, const char *value)
 				value);
 		e->has_class = true;
 	} else if (!strcmp(key, "priority")) {
-		if (vpb_parse_number(value, &v) || v < INT32_MIN || v > INT32_MAX)
+		if (vpb_parse_int(value, INT32_MIN, INT32_MAX, &v))
 			return refuse(c, key, "'%s' is no 32-bit integer", value);
 		e->priority = v;
 		e->has_priority = true;

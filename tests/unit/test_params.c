@@ -60,6 +60,24 @@ static void test_number(void **state)
 	assert_int_equal(vpb_parse_number("99999999999999999999999", &v), -EINVAL);
 }
 
+/* A bounded number: what wraps past 64 bits is out of range, not -1. */
+static void test_int(void **state)
+{
+	int64_t v;
+
+	(void)state;
+	assert_int_equal(vpb_parse_int("-5", INT32_MIN, INT32_MAX, &v), 0);
+	assert_int_equal(v, -5);
+	assert_int_equal(vpb_parse_int("0x7fffffff", INT32_MIN, INT32_MAX, &v), 0);
+	assert_int_equal(v, INT32_MAX);
+	assert_int_equal(vpb_parse_int("0x80000000", INT32_MIN, INT32_MAX, &v), -ERANGE);
+	assert_int_equal(vpb_parse_int("-2147483649", INT32_MIN, INT32_MAX, &v), -ERANGE);
+	assert_int_equal(vpb_parse_int("18446744073709551615", INT32_MIN, INT32_MAX, &v), -ERANGE);
+	assert_int_equal(vpb_parse_int("0xffffffffffffffff", 0, 0xffff, &v), -ERANGE);
+	assert_int_equal(vpb_parse_int(" -1", INT32_MIN, INT32_MAX, &v), -ERANGE);
+	assert_int_equal(vpb_parse_int("1e3", INT32_MIN, INT32_MAX, &v), -EINVAL);
+}
+
 static void test_store(void **state)
 {
 	uint16_t words[4] = { 0 };
@@ -89,9 +107,8 @@ static void test_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bdf),
-		cmocka_unit_test(test_number),
-		cmocka_unit_test(test_class),
+		cmocka_unit_test(test_bdf),   cmocka_unit_test(test_number),
+		cmocka_unit_test(test_int),   cmocka_unit_test(test_class),
 		cmocka_unit_test(test_store),
 	};
 

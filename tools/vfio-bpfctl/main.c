@@ -63,7 +63,7 @@ static int parse_id(const char *text, uint16_t *id)
 {
 	int64_t v;
 
-	if (vpb_parse_number(text, &v) || v < 0 || v > 0xffff) {
+	if (vpb_parse_int(text, 0, 0xffff, &v)) {
 		fprintf(stderr, "vfio-bpfctl: bad PCI ID '%s'\n", text);
 		return -1;
 	}
@@ -133,8 +133,7 @@ static int parse_policy_args(int argc, char **argv, struct vpb_policy_opts *o, c
 			o->has_device = true;
 			break;
 		case 'p':
-			if (vpb_parse_number(optarg, &prio) || prio < INT32_MIN ||
-			    prio > INT32_MAX) {
+			if (vpb_parse_int(optarg, INT32_MIN, INT32_MAX, &prio)) {
 				fprintf(stderr, "vfio-bpfctl: bad priority '%s'\n", optarg);
 				return -1;
 			}
