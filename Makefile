@@ -156,7 +156,7 @@ UNIT_DEPS_caps := $(VC)/caps.c
 UNIT_DEPS_format := $(VC)/format.c $(VC)/errname.c
 UNIT_DEPS_pci := $(VC)/pci.c
 UNIT_DEPS_params := loader/lib/params.c loader/lib/bdf.c
-UNIT_DEPS_config := loader/vfio-bpfd/config.c loader/vfio-bpfd/request.c loader/lib/params.c loader/lib/bdf.c
+UNIT_DEPS_config := loader/vfio-bpfd/config.c loader/vfio-bpfd/object.c loader/vfio-bpfd/request.c loader/lib/params.c loader/lib/bdf.c
 UNIT_LIBS_config := -linih -ljson-c
 
 # The VFIO client's code without its main, for test programs that drive devices.

@@ -323,7 +323,13 @@ int vpb_policy_load(const struct vpb_policy_opts *opts, struct vpb_loaded *out, 
 
 	memset(out, 0, sizeof(*out));
 	vpb_capture_start();
-	out->obj = bpf_object__open_file(opts->object, NULL);
+	if (opts->object_data) {
+		LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = opts->object);
+
+		out->obj = bpf_object__open_mem(opts->object_data, opts->object_size, &open_opts);
+	} else {
+		out->obj = bpf_object__open_file(opts->object, NULL);
+	}
 	if (!out->obj) {
 		ret = -errno;
 		vpb_explain(err, errlen, opts->object, ret);

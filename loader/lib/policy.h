@@ -7,13 +7,17 @@
 #define VPB_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define VPB_MAX_PARAMS 16
 
 struct vpb_policy_opts {
 	const char *object; /* path of the .bpf.o */
-	const char *name;   /* overrides the policy's name when set */
+	/* Its bytes, when the caller read them already: loaded instead of the path. */
+	const void *object_data;
+	size_t object_size;
+	const char *name; /* overrides the policy's name when set */
 	bool has_target, has_vendor, has_device, has_priority, has_vfs_of, has_class;
 	uint32_t class_code, class_mask;
 	uint32_t target;

@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "object.h"
 #include "params.h"
 
 /* The [policy] keys, each allowed once. */
@@ -224,15 +225,16 @@ static int parse(struct parse_ctx *c)
 	return ret || c->failed ? -1 : 0;
 }
 
-/* What no single key tells: an object that can be read, a target alone. */
+/* What no single key tells: an object that can be one (object.h), a target alone. */
 static int check(struct parse_ctx *c)
 {
 	struct bpfd_entry *e = c->e;
+	char why[BPFD_PATH_LEN + 64];
 
 	if (!e->object[0])
 		fail_at(c, 0, "object", "missing in [policy]");
-	else if (access(e->object, R_OK))
-		fail_at(c, e->object_line, "object", "%s: %s", e->object, strerror(errno));
+	else if (bpfd_object_check(e->object, why, sizeof(why)))
+		fail_at(c, e->object_line, "object", "%s", why);
 	else if (e->has_target && (e->has_vendor || e->has_device || e->has_vfs_of || e->has_class))
 		fail_at(c, 0, "target", "a target excludes vendor, device, vfs_of and class");
 	return c->failed ? -1 : 0;

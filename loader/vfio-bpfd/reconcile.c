@@ -43,13 +43,15 @@ static void explain_load_error(const struct bpfd_entry *e, const char *what, con
 			 why);
 }
 
-static int load(const struct bpfd_entry *e, struct vpb_loaded *p, const char *what, char *err,
-		size_t errlen)
+static int load(const struct bpfd_entry *e, const struct bpfd_object *obj, struct vpb_loaded *p,
+		const char *what, char *err, size_t errlen)
 {
 	struct vpb_policy_opts opts;
 	char why[1024];
 
 	bpfd_entry_opts(e, &opts);
+	opts.object_data = obj->data;
+	opts.object_size = obj->size;
 	if (vpb_policy_load(&opts, p, why, sizeof(why))) {
 		explain_load_error(e, what, why, err, errlen);
 		return -1;
@@ -64,23 +66,25 @@ static int load(const struct bpfd_entry *e, struct vpb_loaded *p, const char *wh
 	return 0;
 }
 
-static int record_for(const struct bpfd_entry *e, struct bpfd_record *rec)
+static void record_for(const struct bpfd_entry *e, const struct bpfd_object *obj,
+		       struct bpfd_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	bpfd_entry_match(e, rec->match, sizeof(rec->match));
 	snprintf(rec->file, sizeof(rec->file), "%s", e->file);
-	return bpfd_entry_digest(e, rec->digest);
+	bpfd_entry_digest(e, obj, rec->digest);
 }
 
 /* Attach, pin as +new-NAME, write the record, then take the real name. */
 static int attach(const struct bpfd_paths *paths, const struct bpfd_entry *e,
-		  const struct bpfd_record *rec, char *err, size_t errlen)
+		  const struct bpfd_object *obj, const struct bpfd_record *rec, char *err,
+		  size_t errlen)
 {
 	char fresh[BPFD_PATH_LEN + 64], pin[BPFD_PATH_LEN + 64], why[1024];
 	struct vpb_loaded p;
 	int ret;
 
-	if (load(e, &p, "cannot load", err, errlen))
+	if (load(e, obj, &p, "cannot load", err, errlen))
 		return -1;
 	ret = vpb_policy_attach(&p, why, sizeof(why));
 	if (ret) {
@@ -106,13 +110,14 @@ static int attach(const struct bpfd_paths *paths, const struct bpfd_entry *e,
 }
 
 static int swap(const struct bpfd_paths *paths, const struct bpfd_entry *e,
-		const struct bpfd_record *rec, char *err, size_t errlen)
+		const struct bpfd_object *obj, const struct bpfd_record *rec, char *err,
+		size_t errlen)
 {
 	char pin[BPFD_PATH_LEN + 64], why[1024];
 	struct vpb_loaded p;
 	int ret;
 
-	if (load(e, &p, "cannot load the new version of", err, errlen))
+	if (load(e, obj, &p, "cannot load the new version of", err, errlen))
 		return -1;
 	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
 	ret = vpb_policy_swap(pin, &p, why, sizeof(why));
@@ -152,17 +157,13 @@ void bpfd_detach_entry(const struct bpfd_paths *paths, const char *name)
 }
 
 static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e,
-		      struct bpfd_summary *sum)
+		      const struct bpfd_object *obj, struct bpfd_summary *sum)
 {
 	struct bpfd_record want, have;
 	char pin[BPFD_PATH_LEN + 64], err[2048];
 	bool pinned;
 
-	if (record_for(e, &want)) {
-		bpfd_err("%s: object: %s: cannot be read", e->file, e->object);
-		sum->failed++;
-		return;
-	}
+	record_for(e, obj, &want);
 	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
 	pinned = !access(pin, F_OK);
 	if (pinned && bpfd_record_read(paths, e->name, &have)) {
@@ -183,7 +184,7 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 			return;
 		}
 		if (!strcmp(have.match, want.match)) {
-			if (swap(paths, e, &want, err, sizeof(err)))
+			if (swap(paths, e, obj, &want, err, sizeof(err)))
 				sum->failed++, bpfd_err("%s", err);
 			else
 				sum->swapped++, bpfd_info("swapped %s (%s)", e->name, e->object);
@@ -193,7 +194,7 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 	/* Its match changed: the devices it leaves and joins see a detach and an attach. */
 	if (pinned)
 		bpfd_detach_entry(paths, e->name);
-	if (attach(paths, e, &want, err, sizeof(err))) {
+	if (attach(paths, e, obj, &want, err, sizeof(err))) {
 		bpfd_err("%s", err);
 		sum->failed++;
 		return;
@@ -257,16 +258,13 @@ static void sweep(const struct bpfd_paths *paths, const struct bpfd_config *cfg,
 		closedir(dir);
 }
 
-int bpfd_attach_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e, char *err,
-		      size_t errlen)
+int bpfd_attach_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e,
+		      const struct bpfd_object *obj, char *err, size_t errlen)
 {
 	struct bpfd_record rec;
 
-	if (record_for(e, &rec)) {
-		snprintf(err, errlen, "%s: object: %s: cannot be read", e->file, e->object);
-		return -1;
-	}
-	return attach(paths, e, &rec, err, errlen);
+	record_for(e, obj, &rec);
+	return attach(paths, e, obj, &rec, err, errlen);
 }
 
 void bpfd_reconcile(const struct bpfd_paths *paths, const struct bpfd_config *cfg,
@@ -276,6 +274,18 @@ void bpfd_reconcile(const struct bpfd_paths *paths, const struct bpfd_config *cf
 	for (int i = 0; i < cfg->nr_errors; i++)
 		bpfd_err("%s (the file is ignored; what it had attached stays)", cfg->errors[i]);
 	sweep(paths, cfg, sum);
-	for (int i = 0; i < cfg->nr_entries; i++)
-		one_entry(paths, &cfg->entries[i], sum);
+	for (int i = 0; i < cfg->nr_entries; i++) {
+		const struct bpfd_entry *e = &cfg->entries[i];
+		struct bpfd_object obj;
+		char why[BPFD_PATH_LEN + 64];
+
+		/* Read once: the digest and the load are of these bytes. */
+		if (bpfd_object_read(e->object, &obj, why, sizeof(why))) {
+			bpfd_err("%s: object: %s", e->runtime ? e->name : e->file, why);
+			sum->failed++;
+			continue;
+		}
+		one_entry(paths, e, &obj, sum);
+		bpfd_object_free(&obj);
+	}
 }

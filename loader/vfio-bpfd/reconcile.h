@@ -21,12 +21,12 @@ void bpfd_reconcile(const struct bpfd_paths *p, const struct bpfd_config *cfg,
 		    struct bpfd_summary *sum);
 
 /*
- * Attaches @entry and pins it with its record, as a reconcile attaches a
- * new entry; on failure nothing is left and @err says why (with the
- * verifier's useful lines).
+ * Attaches @entry, loaded from @obj (its object's bytes), and pins it with
+ * its record, as a reconcile attaches a new entry; on failure nothing is
+ * left and @err says why (with the verifier's useful lines).
  */
-int bpfd_attach_entry(const struct bpfd_paths *p, const struct bpfd_entry *entry, char *err,
-		      size_t errlen);
+int bpfd_attach_entry(const struct bpfd_paths *p, const struct bpfd_entry *entry,
+		      const struct bpfd_object *obj, char *err, size_t errlen);
 /* Unpins NAME's link and removes its record. */
 void bpfd_detach_entry(const struct bpfd_paths *p, const char *name);
 

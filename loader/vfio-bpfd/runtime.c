@@ -73,6 +73,7 @@ struct json_object *bpfd_runtime_attach(const struct bpfd_runtime *rt, struct js
 					char *why, size_t whylen)
 {
 	char path[BPFD_PATH_LEN], err[2048];
+	struct bpfd_object obj = {};
 	struct bpfd_entry e;
 	char *text = bpfd_request_text(req, why, whylen);
 	int ret;
@@ -82,16 +83,23 @@ struct json_object *bpfd_runtime_attach(const struct bpfd_runtime *rt, struct js
 	ret = bpfd_parse_text(text, "attach", &e, why, whylen);
 	if (!ret)
 		ret = name_free(rt, e.name, why, whylen);
+	/* Everything checked before anything is kept: the object read too. */
+	if (!ret && (ret = bpfd_object_read(e.object, &obj, err, sizeof(err))))
+		snprintf(why, whylen, "attach: object: %s", err);
 	entry_path(rt, e.name, path, sizeof(path));
 	/* Desired from here on: a crash before the attach attaches it at the next start. */
 	if (!ret && (ret = bpfd_write_whole(path, text)))
 		snprintf(why, whylen, "attach: %s: %s", path, strerror(-ret));
 	free(text);
-	if (ret)
+	if (ret) {
+		bpfd_object_free(&obj);
 		return NULL;
+	}
 	snprintf(e.file, sizeof(e.file), "%s", path);
 	e.runtime = true;
-	if (bpfd_attach_entry(rt->paths, &e, err, sizeof(err))) {
+	ret = bpfd_attach_entry(rt->paths, &e, &obj, err, sizeof(err));
+	bpfd_object_free(&obj);
+	if (ret) {
 		unlink(path);
 		bpfd_err("%s", err);
 		snprintf(why, whylen, "attach: %s", err);

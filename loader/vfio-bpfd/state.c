@@ -23,21 +23,11 @@ static uint64_t fnv(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-int bpfd_entry_digest(const struct bpfd_entry *e, char digest[17])
+void bpfd_entry_digest(const struct bpfd_entry *e, const struct bpfd_object *obj, char digest[17])
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	char buf[4096], match[96], settings[64];
-	ssize_t n;
-	int fd;
+	uint64_t h = fnv(0xcbf29ce484222325ULL, obj->data, obj->size);
+	char match[96], settings[64];
 
-	fd = open(e->object, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		h = fnv(h, buf, n);
-	close(fd);
-	if (n < 0)
-		return -EIO;
 	bpfd_entry_match(e, match, sizeof(match));
 	snprintf(settings, sizeof(settings), "|%d:%d|%d:%d|", e->has_priority, e->priority,
 		 e->has_migration, e->migration);
@@ -47,7 +37,6 @@ int bpfd_entry_digest(const struct bpfd_entry *e, char digest[17])
 	for (int i = 0; i < e->nr_params; i++)
 		h = fnv(h, e->params[i], strlen(e->params[i]) + 1);
 	snprintf(digest, 17, "%016llx", (unsigned long long)h);
-	return 0;
 }
 
 static void record_path(const struct bpfd_paths *p, const char *name, char *buf, size_t len)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "config.h"
+#include "object.h"
 
 #define BPFD_FRESH_PREFIX "+new-"
 
@@ -29,8 +30,9 @@ struct bpfd_record {
 	char file[BPFD_PATH_LEN];
 };
 
-/* The digest of @entry: its object file's bytes and every setting. */
-int bpfd_entry_digest(const struct bpfd_entry *entry, char digest[17]);
+/* The digest of @entry: its object's bytes (as read in @obj) and every setting. */
+void bpfd_entry_digest(const struct bpfd_entry *entry, const struct bpfd_object *obj,
+		       char digest[17]);
 
 int bpfd_record_read(const struct bpfd_paths *p, const char *name, struct bpfd_record *rec);
 int bpfd_record_write(const struct bpfd_paths *p, const char *name, const struct bpfd_record *rec);

@@ -13,12 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
 #include <json-c/json.h>
 
 #include "config.h"
+#include "object.h"
 #include "request.h"
 #include "vfio_pci_bpf.h"
 
@@ -192,6 +194,39 @@ static void test_directory(void **state)
 	assert_non_null(strstr(cfg.errors[1], "a.conf: name: 'a' is also the name of"));
 	assert_non_null(strstr(cfg.errors[2], "c.conf: name: 'a' is also the name of"));
 	bpfd_free_config(&cfg);
+}
+
+/* Only a regular file of sane size is an object; checking it never blocks. */
+static void test_object_files(void **state)
+{
+	char text[512], fifo[128], big[128], want[256];
+	struct bpfd_entry e;
+	int fd;
+
+	(void)state;
+	assert_string_equal(parse("bad.conf", "[policy]\nobject = /dev/zero\n", &e),
+			    "bad.conf:2: object: /dev/zero: not a regular file");
+	/* A FIFO that nobody writes: open() without O_NONBLOCK would wait for ever. */
+	snprintf(fifo, sizeof(fifo), "%s/fifo.o", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n", fifo);
+	snprintf(want, sizeof(want), "bad.conf:2: object: %s: not a regular file", fifo);
+	assert_string_equal(parse("bad.conf", text, &e), want);
+	unlink(fifo);
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n", dir);
+	snprintf(want, sizeof(want), "bad.conf:2: object: %s: not a regular file", dir);
+	assert_string_equal(parse("bad.conf", text, &e), want);
+	/* A sparse file past the cap is refused by its size, without reading it. */
+	snprintf(big, sizeof(big), "%s/big.o", dir);
+	fd = open(big, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, BPFD_OBJECT_MAX + 1), 0);
+	close(fd);
+	snprintf(text, sizeof(text), "[policy]\nobject = %s\n", big);
+	snprintf(want, sizeof(want), "bad.conf:2: object: %s: larger than 64 MiB: no policy object",
+		 big);
+	assert_string_equal(parse("bad.conf", text, &e), want);
+	unlink(big);
 }
 
 static const char *refusal(const char *json, struct bpfd_entry *e);
@@ -442,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_long_comments),
 		cmocka_unit_test(test_duplicates_and_continuations),
+		cmocka_unit_test(test_object_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

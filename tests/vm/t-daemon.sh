@@ -166,6 +166,12 @@ refused() {
 }
 refused "missing object" "attach: object: /nowhere/x.bpf.o: No such file or directory" \
 	"$(attach_req bad1 /nowhere/x.bpf.o "$EDU0")"
+# Any path can be asked for: one that never ends or blocks open() is refused at once.
+refused "/dev/zero as the object" "attach: object: /dev/zero: not a regular file" \
+	"$(attach_req zero /dev/zero "$EDU0")"
+mkfifo "$SCRATCH/fifo.bpf.o"
+refused "a FIFO as the object" "attach: object: $SCRATCH/fifo.bpf.o: not a regular file" \
+	"$(attach_req fifo "$SCRATCH/fifo.bpf.o" "$EDU0")"
 refused "unknown key" "attach: colour: unknown key in \[policy\]" \
 	"$(attach_req bad2 "$POLICIES/trace.bpf.o" "$EDU0" ', "colour": "red"')"
 refused "bad address" "attach: target: '0000:zz:00.0' is no PCI address" \
