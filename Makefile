@@ -114,6 +114,7 @@ $(BUILD)/tests/bpf/forged/%.bpf.o: tests/bpf/forged_arg.bpf.c include/vfio_pci_b
 	$(call say,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -DKFUNC=$(basename $*) \
 		-DFORGE=$(shell echo '$(subst .,,$(suffix $*))' | tr a-z A-Z) -c $< -o $@
+$(BUILD)/tests/bpf/trivial_edu.bpf.o: tests/bpf/trivial.bpf.c
 
 # --- the loader daemon ---------------------------------------------------
 LOADER_SRCS := $(wildcard loader/lib/*.c)
@@ -163,7 +164,7 @@ UNIT_LIBS_config := -linih -ljson-c
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/lib/bdf.c
 
 TEST_HELPERS := $(BUILD)/tests/link-misuse $(BUILD)/tests/vfio-race $(BUILD)/tests/vfio-fuzz \
-	$(BUILD)/tests/vfio-stall $(BUILD)/tests/vpb-scale
+	$(BUILD)/tests/vfio-stall $(BUILD)/tests/vpb-scale $(BUILD)/tests/fail-obj-get.so
 $(BUILD)/tests/vpb-scale: tests/helpers/vpb_scale.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
@@ -172,6 +173,10 @@ $(BUILD)/tests/vfio-%: tests/helpers/vfio_%.c $(VFIO_CLIENT_LIB) $(wildcard tool
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itools/vfio-client -Iloader/lib -o $@ $(filter %.c,$^) -lpthread
+$(BUILD)/tests/fail-obj-get.so: tests/helpers/fail_obj_get.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
 $(BUILD)/tests/link-misuse: tests/helpers/link_misuse.c $(LOADER_DEPS)
 	@mkdir -p $(@D)
 	$(call say,CC,$@)

@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "params.h"
+#include "pins.h"
 #include "policy.h"
 #include "reconcile.h"
 #include "vfio_pci_bpf.h"
@@ -75,53 +78,68 @@ static void record_for(const struct bpfd_entry *e, const struct bpfd_object *obj
 	bpfd_entry_digest(e, obj, rec->digest);
 }
 
-/* Attach, pin as +new-NAME, write the record, then take the real name. */
-static int attach(const struct bpfd_paths *paths, const struct bpfd_entry *e,
-		  const struct bpfd_object *obj, const struct bpfd_record *rec, char *err,
-		  size_t errlen)
+/*
+ * The devices a loaded policy will match, as the kernel will see them: the
+ * entry's settings, or where it has none the object's own.  A swap must
+ * keep these, so an object whose built-in IDs changed is replaced instead.
+ */
+static void loaded_match(const struct vpb_loaded *p, char *buf, size_t len)
 {
-	char fresh[BPFD_PATH_LEN + 64], pin[BPFD_PATH_LEN + 64], why[1024];
-	struct vpb_loaded p;
-	int ret;
+	size_t size, n;
+	const struct vfio_pci_bpf_ops *ops = bpf_map__initial_value(p->ops, &size);
+	char bdf[32];
 
-	if (load(e, obj, &p, "cannot load", err, errlen))
-		return -1;
-	ret = vpb_policy_attach(&p, why, sizeof(why));
+	if (!ops || size < sizeof(*ops)) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	if (ops->target) {
+		vpb_format_bdf(ops->target, bdf, sizeof(bdf));
+		snprintf(buf, len, "target=%s", bdf);
+		return;
+	}
+	n = snprintf(buf, len, "vendor=%04x,device=%04x", ops->vendor, ops->device);
+	if (ops->vfs_of && n < len) {
+		vpb_format_bdf(ops->vfs_of, bdf, sizeof(bdf));
+		n += snprintf(buf + n, len - n, ",vfs_of=%s", bdf);
+	}
+	if (ops->class_mask && n < len)
+		snprintf(buf + n, len - n, ",class=%06x/%06x", ops->class_code, ops->class_mask);
+}
+
+/* Registers the loaded @p and pins it with @rec; on failure nothing is left of it. */
+static int attach_loaded(const struct bpfd_paths *paths, const struct bpfd_entry *e,
+			 struct vpb_loaded *p, const struct bpfd_record *rec, char *err,
+			 size_t errlen)
+{
+	char why[1024];
+	int ret = vpb_policy_attach(p, why, sizeof(why));
+
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot attach %s: %s", e->file, e->name, why);
-		vpb_policy_close(&p);
 		return ret;
 	}
-	bpfd_pin_path(paths, e->name, 1, fresh, sizeof(fresh));
-	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
-	ret = bpf_link__pin(p.link, fresh);
-	if (!ret)
-		ret = bpfd_record_write(paths, e->name, rec);
-	if (!ret && rename(fresh, pin))
-		ret = -errno;
-	vpb_policy_close(&p);
+	ret = bpfd_pin_link(paths, e->name, bpf_link__fd(p->link), rec);
 	if (ret) {
-		unlink(fresh);
+		/* Unregistered at once: the old version may have to take the name back. */
+		bpf_link_detach(bpf_link__fd(p->link));
+		bpf_link__destroy(p->link);
+		p->link = NULL;
 		bpfd_record_remove(paths, e->name);
-		snprintf(err, errlen, "%s: cannot pin %s at %s: %s", e->file, e->name, pin,
-			 strerror(-ret));
+		snprintf(err, errlen, "%s: cannot pin %s in %s: %s", e->file, e->name,
+			 paths->pin_dir, strerror(-ret));
 	}
 	return ret;
 }
 
-static int swap(const struct bpfd_paths *paths, const struct bpfd_entry *e,
-		const struct bpfd_object *obj, const struct bpfd_record *rec, char *err,
-		size_t errlen)
+static int swap(const struct bpfd_paths *paths, const struct bpfd_entry *e, struct vpb_loaded *p,
+		const struct bpfd_record *rec, char *err, size_t errlen)
 {
 	char pin[BPFD_PATH_LEN + 64], why[1024];
-	struct vpb_loaded p;
 	int ret;
 
-	if (load(e, obj, &p, "cannot load the new version of", err, errlen))
-		return -1;
 	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
-	ret = vpb_policy_swap(pin, &p, why, sizeof(why));
-	vpb_policy_close(&p);
+	ret = vpb_policy_swap(pin, p, why, sizeof(why));
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot swap %s: %s", e->file, e->name, why);
 		return ret;
@@ -130,81 +148,141 @@ static int swap(const struct bpfd_paths *paths, const struct bpfd_entry *e,
 }
 
 /*
- * Whether the pinned link still holds its policy: the kernel detaches the
- * link of a target policy whose device unbinds, and the pin stays.
+ * A new version whose match differs can be neither swapped in (a link keeps
+ * its devices) nor registered beside the old one (one policy per name).  It
+ * is loaded and checked before anything changes (@p); only then is the old
+ * link detached and the new one registered, and if the kernel refuses it,
+ * the old version is registered again from its own map, with its record.
  */
-static bool link_alive(const char *pin)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(pin);
-	bool alive;
-
-	if (fd < 0)
-		return false;
-	alive = !bpf_link_get_info_by_fd(fd, &info, &len) && info.struct_ops.map_id;
-	close(fd);
-	return alive;
-}
-
-void bpfd_detach_entry(const struct bpfd_paths *paths, const char *name)
+static int replace(const struct bpfd_paths *paths, const struct bpfd_entry *e, struct vpb_loaded *p,
+		   const struct bpfd_record *want, const struct bpfd_record *have, char *err,
+		   size_t errlen)
 {
 	char pin[BPFD_PATH_LEN + 64];
+	int link_fd, map_fd, ret, fd;
+	size_t n;
 
-	bpfd_pin_path(paths, name, 0, pin, sizeof(pin));
-	unlink(pin);
-	bpfd_record_remove(paths, name);
+	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
+	map_fd = bpfd_linked_map(pin, &link_fd);
+	if (map_fd < 0 || bpf_link_detach(link_fd)) {
+		snprintf(err, errlen, "%s: cannot detach the old version of %s at %s: %s", e->file,
+			 e->name, pin, strerror(errno));
+		ret = -1;
+		goto out;
+	}
+	ret = attach_loaded(paths, e, p, want, err, errlen);
+	if (!ret)
+		goto out;
+	n = strlen(err);
+	fd = bpf_link_create(map_fd, 0, BPF_STRUCT_OPS, NULL);
+	if (fd >= 0 && !bpfd_pin_link(paths, e->name, fd, have)) {
+		snprintf(err + n, errlen - n, "; the old version runs again");
+	} else {
+		snprintf(err + n, errlen - n, "; the old version cannot run again (%s): detached",
+			 strerror(errno));
+		bpfd_detach_entry(paths, e->name);
+	}
+	if (fd >= 0)
+		close(fd);
+out:
+	if (map_fd >= 0)
+		close(map_fd);
+	if (link_fd >= 0)
+		close(link_fd);
+	return ret;
+}
+
+/*
+ * The entry's pinned state: 1 pinned (its record in @have), 0 not, -1
+ * neither can be told nor touched (logged).
+ */
+static int observed(const struct bpfd_paths *paths, const struct bpfd_entry *e,
+		    struct bpfd_record *have)
+{
+	char pin[BPFD_PATH_LEN + 64];
+	struct stat st;
+	int why;
+
+	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
+	if (lstat(pin, &st)) {
+		why = errno;
+		if (why != ENOENT)
+			bpfd_err("%s: %s: %s; left as it is", e->name, pin, strerror(why));
+		return why == ENOENT ? 0 : -1;
+	}
+	why = bpfd_record_read(paths, e->name, have);
+	if (why == -ENOENT)
+		bpfd_err("%s: %s exists and vfio-bpfd did not pin it; leaving it alone", e->file,
+			 pin);
+	else if (why)
+		bpfd_err("%s: cannot read its record (%s); left as it is", e->name, strerror(-why));
+	if (why)
+		return -1;
+	switch (bpfd_link_state(pin, &why)) {
+	case BPFD_LINK_ALIVE:
+		return 1;
+	case BPFD_LINK_GONE:
+		/* Registered again, it waits for its device (or attaches now). */
+		bpfd_info("%s: its link was detached by the kernel (device unbound)", e->name);
+		bpfd_detach_entry(paths, e->name);
+		return 0;
+	default:
+		bpfd_err("%s: cannot tell whether the link pinned at %s is attached (%s); left "
+			 "as it is",
+			 e->name, pin, strerror(why));
+		return -1;
+	}
 }
 
 static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e,
 		      const struct bpfd_object *obj, struct bpfd_summary *sum)
 {
 	struct bpfd_record want, have;
-	char pin[BPFD_PATH_LEN + 64], err[2048];
-	bool pinned;
+	struct vpb_loaded p;
+	char err[2048];
+	int pinned = observed(paths, e, &have), ret;
 
-	record_for(e, obj, &want);
-	bpfd_pin_path(paths, e->name, 0, pin, sizeof(pin));
-	pinned = !access(pin, F_OK);
-	if (pinned && bpfd_record_read(paths, e->name, &have)) {
-		bpfd_err("%s: %s exists and vfio-bpfd did not pin it; leaving it alone", e->file,
-			 pin);
+	if (pinned < 0) {
 		sum->failed++;
 		return;
 	}
-	if (pinned && !link_alive(pin)) {
-		/* Registered again, it waits for its device (or attaches now). */
-		bpfd_info("%s: its link was detached by the kernel (device unbound)", e->name);
-		bpfd_detach_entry(paths, e->name);
-		pinned = false;
-	}
-	if (pinned) {
-		if (!strcmp(have.digest, want.digest)) {
-			sum->unchanged++;
-			return;
+	record_for(e, obj, &want);
+	if (pinned && !strcmp(have.digest, want.digest)) {
+		/* A renamed file: a later refusal of it must keep the entry, as of any file. */
+		if (strcmp(have.file, want.file)) {
+			snprintf(have.file, sizeof(have.file), "%s", want.file);
+			bpfd_record_write(paths, e->name, &have);
 		}
-		if (!strcmp(have.match, want.match)) {
-			if (swap(paths, e, obj, &want, err, sizeof(err)))
-				sum->failed++, bpfd_err("%s", err);
-			else
-				sum->swapped++, bpfd_info("swapped %s (%s)", e->name, e->object);
-			return;
-		}
+		sum->unchanged++;
+		return;
 	}
-	/* Its match changed: the devices it leaves and joins see a detach and an attach. */
-	if (pinned)
-		bpfd_detach_entry(paths, e->name);
-	if (attach(paths, e, obj, &want, err, sizeof(err))) {
+	/* Whatever happens next, the new version is proven first: the old keeps running. */
+	if (load(e, obj, &p, pinned ? "cannot load the new version of" : "cannot load", err,
+		 sizeof(err))) {
 		bpfd_err("%s", err);
 		sum->failed++;
 		return;
 	}
-	if (pinned)
-		sum->replaced++;
+	loaded_match(&p, want.match, sizeof(want.match));
+	if (pinned && !strcmp(have.match, want.match))
+		ret = swap(paths, e, &p, &want, err, sizeof(err));
+	else if (pinned)
+		ret = replace(paths, e, &p, &want, &have, err, sizeof(err));
 	else
-		sum->attached++;
-	bpfd_info("%s %s (%s, %s)", pinned ? "replaced" : "attached", e->name, e->object,
-		  want.match);
+		ret = attach_loaded(paths, e, &p, &want, err, sizeof(err));
+	vpb_policy_close(&p);
+	if (ret) {
+		bpfd_err("%s", err);
+		sum->failed++;
+		return;
+	}
+	/* Its match changed: the devices it leaves and joins saw a detach and an attach. */
+	if (pinned && !strcmp(have.match, want.match))
+		sum->swapped++, bpfd_info("swapped %s (%s)", e->name, e->object);
+	else if (pinned)
+		sum->replaced++, bpfd_info("replaced %s (%s, %s)", e->name, e->object, want.match);
+	else
+		sum->attached++, bpfd_info("attached %s (%s, %s)", e->name, e->object, want.match);
 }
 
 static bool desired(const struct bpfd_config *cfg, const char *name)
@@ -262,9 +340,16 @@ int bpfd_attach_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 		      const struct bpfd_object *obj, char *err, size_t errlen)
 {
 	struct bpfd_record rec;
+	struct vpb_loaded p;
+	int ret;
 
+	if (load(e, obj, &p, "cannot load", err, errlen))
+		return -1;
 	record_for(e, obj, &rec);
-	return attach(paths, e, obj, &rec, err, errlen);
+	loaded_match(&p, rec.match, sizeof(rec.match));
+	ret = attach_loaded(paths, e, &p, &rec, err, errlen);
+	vpb_policy_close(&p);
+	return ret;
 }
 
 void bpfd_reconcile(const struct bpfd_paths *paths, const struct bpfd_config *cfg,

@@ -27,7 +27,5 @@ void bpfd_reconcile(const struct bpfd_paths *p, const struct bpfd_config *cfg,
  */
 int bpfd_attach_entry(const struct bpfd_paths *p, const struct bpfd_entry *entry,
 		      const struct bpfd_object *obj, char *err, size_t errlen);
-/* Unpins NAME's link and removes its record. */
-void bpfd_detach_entry(const struct bpfd_paths *p, const char *name);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "pins.h"
 #include "reconcile.h"
 #include "request.h"
 #include "runtime.h"

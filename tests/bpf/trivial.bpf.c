@@ -7,6 +7,11 @@
 
 #include "vfio_pci_bpf.h"
 
+#ifndef TRIVIAL_VENDOR
+#define TRIVIAL_VENDOR VFIO_PCI_BPF_ANY_ID
+#define TRIVIAL_DEVICE VFIO_PCI_BPF_ANY_ID
+#endif
+
 char LICENSE[] SEC("license") = "GPL";
 
 SEC("struct_ops.s/attach")
@@ -19,4 +24,6 @@ SEC(".struct_ops.link")
 struct vfio_pci_bpf_ops trivial = {
 	.attach = (void *)trivial_attach,
 	.name = "trivial",
+	.vendor = TRIVIAL_VENDOR,
+	.device = TRIVIAL_DEVICE,
 };

@@ -24,10 +24,10 @@ listener=$!
 wait_for_line "$SCRATCH/notify" listening
 
 daemon=
-# start_daemon: in the foreground of a background job, as systemd runs it.
+# start_daemon [VAR=VALUE...]: in the foreground of a background job, as systemd runs it.
 start_daemon() {
-	NOTIFY_SOCKET=$SCRATCH/notify.sock "$BPFD" --config-dir "$CONF" --state-dir "$STATE" \
-		--control "$CONTROL" >>"$SCRATCH/bpfd.log" 2>&1 &
+	env NOTIFY_SOCKET="$SCRATCH/notify.sock" "$@" "$BPFD" --config-dir "$CONF" \
+		--state-dir "$STATE" --control "$CONTROL" >>"$SCRATCH/bpfd.log" 2>&1 &
 	daemon=$!
 }
 # stop_daemon [SIGNAL]: its exit status is in $stopped.
@@ -215,8 +215,21 @@ check_eq "after a restart the links are the same ones (the runtime entry's too)"
 	"$(link_id guard) $(link_id trap1) $(link_id rt1)"
 check_eq "...and no device saw an attach" "$attaches" \
 	"$(counter "$EDU0" attaches) $(counter "$EDU1" attaches)"
-check "...the daemon found all three unchanged" sh -c "grep 'reconciled:' '$SCRATCH/bpfd.log' |
-	tail -n1 | grep -q '0 attached, 0 swapped, 0 replaced, 3 unchanged'"
+last_reconcile() { grep 'reconciled:' "$SCRATCH/bpfd.log" | tail -n1 | sed 's/.*reconciled: //'; }
+check "...the daemon found all three unchanged" grep -q '0 attached, 0 swapped, 0 replaced, 3 unchanged' \
+	<<<"$(last_reconcile)"
+# A link the daemon cannot look at, having no file descriptor left, is no detached link.
+touch "$SCRATCH/emfile"
+stop_daemon
+after_change start_daemon LD_PRELOAD="$BUILD/tests/fail-obj-get.so" VPB_FAIL_OBJ_GET="$SCRATCH/emfile"
+check "a start where bpf_obj_get() fails with EMFILE says it cannot tell" logged \
+	"guard: cannot tell whether the link pinned at $PINS/guard is attached (Too many open files); left as it is"
+check_eq "...and leaves every link pinned and attached, the same ones" "$ids guard trap1" \
+	"$(link_id guard) $(link_id trap1) $(link_id rt1) $(policies_of "$EDU1")"
+rm "$SCRATCH/emfile"
+after_change kill -HUP "$daemon"
+check "...once it can look, it finds all three unchanged" grep -q ' 0 replaced, 3 unchanged, 0 detached' \
+	<<<"$(last_reconcile)"
 check_eq "root detaches the runtime entry" "True rt1" \
 	"$(ask '{"command": "detach", "name": "rt1"}' | field 'd["ok"], d["detach"]["name"]')"
 check_eq "...from its device, its pin and records gone" "guard 0 0" \
@@ -356,6 +369,79 @@ check "a broken guard.conf is refused" logged "guard.conf:7: syntax error"
 check_eq "...and guard keeps running as it was" "guard 0x2222 $ids" \
 	"$(policies_of "$EDU0") $(op "$EDU0" cfg-read 0 2) $(link_id guard) $(link_id trap1)"
 after_change sed -i 's/^vendor_id 0x3333/vendor_id = 0x2222/' "$CONF/guard.conf"
+
+# --- a new version is proven before the old one goes ---------------------------------
+# mv_conf BODY: mv.conf's [policy] lines after its name, as one edit.
+mv_conf() {
+	printf '[policy]\nname = mv\n%s\n' "$1" >"$SCRATCH/mv.conf"
+	after_change mv "$SCRATCH/mv.conf" "$CONF/mv.conf"
+}
+mv_conf "object = $POLICIES/trace.bpf.o
+target = $EDU1
+priority = 50"
+check_eq "mv attaches to edu1" "guard trap1 mv" "$(policies_of "$EDU1")"
+mv_id=$(link_id mv)
+# still_on_edu1 WHY WANT: the edit's refusal is logged, and mv runs on edu1 as it did.
+still_on_edu1() {
+	check "moving mv to edu0 with $1 is refused" eventually 30 logged "$2"
+	check_eq "...and mv keeps running on edu1, the same link" "guard trap1 mv $mv_id guard" \
+		"$(policies_of "$EDU1") $(link_id mv) $(policies_of "$EDU0")"
+}
+mv_conf "object = $POLICIES/trace.bpf.o
+target = $EDU0
+priority = 50
+[parameters]
+nosuch = 1"
+still_on_edu1 "a bad parameter" "mv.conf:7: parameters: cannot load the new version of mv: parameter 'nosuch'"
+mv_conf "object = $TEST_POLICIES/bad_loop.bpf.o
+target = $EDU0"
+still_on_edu1 "an object the verifier refuses" \
+	"mv.conf:3: object: cannot load the new version of mv: .*infinite loop detected"
+mv_conf "object = $POLICIES/trace.bpf.o
+target = $EDU0
+migration = yes"
+still_on_edu1 "the wrong migration ownership" "mv.conf: migration: the object does not own migration"
+# What only the kernel can refuse: a second migration owner of edu0.
+printf '[policy]\nobject = %s\ntarget = %s\nmigration = yes\n' "$POLICIES/edu_migrate.bpf.o" \
+	"$EDU0" >"$SCRATCH/owner.conf"
+after_change mv "$SCRATCH/owner.conf" "$CONF/"
+check_eq "edu0 has a migration owner" "guard owner" "$(policies_of "$EDU0")"
+mv_conf "object = $POLICIES/edu_migrate.bpf.o
+target = $EDU0
+migration = yes"
+check "the kernel refuses mv as edu0's second owner; the old version runs again" eventually 30 \
+	logged "mv.conf: cannot attach mv: register: .*already owns.*; the old version runs again"
+check_eq "...on edu1, and not on edu0" "guard trap1 mv guard owner" \
+	"$(policies_of "$EDU1") $(policies_of "$EDU0")"
+after_change rm "$CONF/owner.conf"
+check_eq "with no other owner, mv moves to edu0" "guard trap1 guard mv" \
+	"$(policies_of "$EDU1") $(policies_of "$EDU0")"
+check "...replaced, as the log says" logged "replaced mv .*target=$EDU0"
+after_change rm "$CONF/mv.conf"
+
+# An entry without IDs takes the object's: new built-in IDs are a new match, not a swap.
+printf '[policy]\nobject = %s\npriority = 70\n' "$TEST_POLICIES/trivial.bpf.o" >"$SCRATCH/ids.conf"
+after_change mv "$SCRATCH/ids.conf" "$CONF/"
+check_eq "an entry without IDs attaches where the object's own match says" "guard ids" \
+	"$(policies_of "$EDU0")"
+after_change sed -i "s|/trivial.bpf.o|/trivial_edu.bpf.o|" "$CONF/ids.conf"
+check "an object with other built-in IDs replaces it" logged "replaced ids .*vendor=1234,device=11e8"
+after_change kill -HUP "$daemon"
+check "...and the next reconcile has nothing left to do: it converged" grep -q ', 0 failed$' \
+	<<<"$(last_reconcile)"
+after_change rm "$CONF/ids.conf"
+
+# A renamed file's entry is that file's: refusing the file later keeps the entry.
+printf '[policy]\nname = ren\nobject = %s\ntarget = %s\npriority = 60\n' \
+	"$POLICIES/trace.bpf.o" "$EDU0" >"$SCRATCH/ren-a.conf"
+after_change mv "$SCRATCH/ren-a.conf" "$CONF/"
+ren_id=$(link_id ren)
+after_change mv "$CONF/ren-a.conf" "$CONF/ren-b.conf"
+after_change sed -i 's/^priority = 60/priority 60/' "$CONF/ren-b.conf"
+check "the renamed file, broken, is refused" logged "ren-b.conf:5: syntax error"
+check_eq "...and its entry kept as it was" "guard ren $ren_id" \
+	"$(policies_of "$EDU0") $(link_id ren)"
+after_change rm "$CONF/ren-b.conf"
 
 # --- removal, and a crash mid-attach -------------------------------------------------
 after_change rm "$CONF/trap1.conf"
