@@ -159,6 +159,9 @@ UNIT_DEPS_pci := $(VC)/pci.c
 UNIT_DEPS_params := loader/lib/params.c loader/lib/bdf.c
 UNIT_DEPS_config := loader/vfio-bpfd/config.c loader/vfio-bpfd/object.c loader/vfio-bpfd/request.c loader/lib/params.c loader/lib/bdf.c
 UNIT_LIBS_config := -linih -ljson-c
+UNIT_DEPS_state := loader/vfio-bpfd/state.c loader/vfio-bpfd/dirs.c loader/vfio-bpfd/config.c \
+	loader/vfio-bpfd/object.c loader/lib/params.c loader/lib/bdf.c
+UNIT_LIBS_state := -linih
 
 # The VFIO client's code without its main, for test programs that drive devices.
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/lib/bdf.c

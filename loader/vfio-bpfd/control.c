@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "dirs.h"
 #include "log.h"
 #include "runtime.h"
 #include "sysfs_json.h"
@@ -31,6 +32,7 @@ struct bpfd_control *bpfd_control_open(const char *path, gid_t group, char *err,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct bpfd_control *c = calloc(1, sizeof(*c));
+	struct stat st;
 
 	if (!c || strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "%s: %s", path, c ? "path too long" : strerror(ENOMEM));
@@ -39,10 +41,18 @@ struct bpfd_control *bpfd_control_open(const char *path, gid_t group, char *err,
 	}
 	strcpy(sa.sun_path, path);
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	/* Its folder, as /run/vfio-pci-bpf, may not be there yet. */
+	/* Its folder, as /run/vfio-pci-bpf, may not be there yet; it must be ours. */
 	if (strrchr(c->path, '/') && strrchr(c->path, '/') != c->path) {
 		*strrchr(c->path, '/') = '\0';
 		mkdir(c->path, 0755);
+		if (bpfd_dir_own(c->path, err, errlen)) {
+			free(c);
+			return NULL;
+		}
+		if (!stat(c->path, &st) && !(st.st_mode & S_IXOTH))
+			bpfd_warn("%s is mode %04o: only root and its group reach the control "
+				  "socket in it",
+				  c->path, st.st_mode & 07777);
 		snprintf(c->path, sizeof(c->path), "%s", path);
 	}
 	c->group = group;

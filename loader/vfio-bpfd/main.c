@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "dirs.h"
 #include "devices.h"
 #include "metrics.h"
 #include "log.h"
@@ -278,7 +279,7 @@ int main(int argc, char **argv)
 		.control_group = (gid_t)-1,
 	};
 	int opt, check = 0, once = 0;
-	char err[BPFD_PATH_LEN + 64];
+	char err[BPFD_PATH_LEN + 160];
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -317,7 +318,8 @@ int main(int argc, char **argv)
 		return usage(stderr);
 	if (check)
 		return check_config(d.config_dir);
-	if (bpfd_make_dirs(&d.paths, err, sizeof(err))) {
+	if (bpfd_make_dirs(&d.paths, err, sizeof(err)) ||
+	    bpfd_lock_state(&d.paths, err, sizeof(err))) {
 		bpfd_err("%s", err);
 		return 1;
 	}

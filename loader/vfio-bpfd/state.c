@@ -6,10 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
-
-#include <linux/magic.h>
 
 #include "state.h"
 
@@ -62,16 +59,27 @@ int bpfd_record_read(const struct bpfd_paths *p, const char *name, struct bpfd_r
 int bpfd_write_whole(const char *path, const char *text)
 {
 	char tmp[BPFD_PATH_LEN + 80];
-	FILE *f;
-	int ret = 0;
+	size_t len = strlen(text), done = 0;
+	ssize_t n = 0;
+	int fd, ret = 0;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
+	/*
+	 * A new file, never one found there: a .tmp left by a crash is removed
+	 * (a symbolic link as itself, not what it points to), and neither a link
+	 * nor a file made meanwhile is ever written through.
+	 */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
 		return -errno;
-	if (fputs(text, f) < 0)
+	while (done < len && (n = write(fd, text + done, len - done)) > 0)
+		done += n;
+	if (n < 0)
+		ret = -errno;
+	else if (done < len)
 		ret = -EIO;
-	if (fclose(f) && !ret)
+	if (close(fd) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path))
 		ret = -errno;
@@ -100,38 +108,4 @@ void bpfd_record_remove(const struct bpfd_paths *p, const char *name)
 void bpfd_pin_path(const struct bpfd_paths *p, const char *name, int fresh, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s%s", p->pin_dir, fresh ? BPFD_FRESH_PREFIX : "", name);
-}
-
-static int make_dir(const char *path)
-{
-	char buf[BPFD_PATH_LEN];
-
-	/* Parents first: /run/vfio-pci-bpf before /run/vfio-pci-bpf/entries. */
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *s = strchr(buf + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(buf, 0700) && errno != EEXIST ? -errno : 0;
-}
-
-int bpfd_make_dirs(const struct bpfd_paths *p, char *err, size_t errlen)
-{
-	struct statfs fs;
-	int ret;
-
-	ret = make_dir(p->pin_dir);
-	if (!ret && (statfs(p->pin_dir, &fs) || fs.f_type != BPF_FS_MAGIC))
-		ret = -ENOTDIR;
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", p->pin_dir,
-			 ret == -ENOTDIR ? "not on a bpf filesystem" : strerror(-ret));
-		return ret;
-	}
-	ret = make_dir(p->state_dir);
-	if (ret)
-		snprintf(err, errlen, "%s: %s", p->state_dir, strerror(-ret));
-	return ret;
 }

@@ -36,14 +36,11 @@ void bpfd_entry_digest(const struct bpfd_entry *entry, const struct bpfd_object 
 
 int bpfd_record_read(const struct bpfd_paths *p, const char *name, struct bpfd_record *rec);
 int bpfd_record_write(const struct bpfd_paths *p, const char *name, const struct bpfd_record *rec);
-/* Written whole or not at all: a temporary PATH.tmp renamed over PATH. */
+/* Written whole or not at all: a new PATH.tmp (0600) renamed over PATH. */
 int bpfd_write_whole(const char *path, const char *text);
 void bpfd_record_remove(const struct bpfd_paths *p, const char *name);
 
 /* PIN_DIR/NAME or PIN_DIR/+new-NAME. */
 void bpfd_pin_path(const struct bpfd_paths *p, const char *name, int fresh, char *buf, size_t len);
-
-/* Creates PIN_DIR (on bpffs) and STATE_DIR when missing. */
-int bpfd_make_dirs(const struct bpfd_paths *p, char *err, size_t errlen);
 
 #endif

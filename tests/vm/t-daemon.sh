@@ -43,6 +43,13 @@ ready_count_at_least() { [ "$(readies)" -ge "$1" ]; }
 wait_ready() { eventually 60 ready_count_at_least "$1"; }
 link_id() { "$BPFTOOL" link show pinned "$PINS/$1" 2>/dev/null | sed -n 's/^\([0-9]*\): .*/\1/p'; }
 logged() { grep -q -- "$1" "$SCRATCH/bpfd.log"; }
+# said COMMAND...: its exit status and what it printed, on one line.
+said() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$rc $out"
+}
 reconciles() { grep -c "reconciled:" "$SCRATCH/bpfd.log"; }
 reconciled_since() { [ "$(reconciles)" -gt "$1" ]; }
 # after_change COMMAND...: run it and wait for a reconcile that saw it.
@@ -230,6 +237,32 @@ rm "$SCRATCH/emfile"
 after_change kill -HUP "$daemon"
 check "...once it can look, it finds all three unchanged" grep -q ' 0 replaced, 3 unchanged, 0 detached' \
 	<<<"$(last_reconcile)"
+
+# --- one daemon per state directory, in folders of its own ---------------------------
+check_eq "a second vfio-bpfd on the state directory is refused (--once while it runs)" \
+	"1 <3>vfio-bpfd: $STATE: another vfio-bpfd runs on this state directory (ask it to reload instead: SIGHUP, or systemctl reload vfio-bpfd)" \
+	"$(said "$BPFD" --once --config-dir "$CONF" --state-dir "$STATE")"
+OTHER=$SCRATCH/other
+mkdir -p "$SCRATCH/empty.d"
+# other ARGS...: a daemon with an empty config, its pins and state apart from the first's.
+other() {
+	"$BPFD" --config-dir "$SCRATCH/empty.d" --pin-dir /sys/fs/bpf/vpb-other --metrics off "$@"
+}
+other --state-dir "$OTHER/entries" --control "$OTHER/control.sock" >"$SCRATCH/other.log" 2>&1 &
+other_pid=$!
+check "a daemon that makes its folders starts" eventually 30 test -S "$OTHER/control.sock"
+check_eq "...the socket's folder 0755, its state 0700" "755 700" \
+	"$(stat -c %a "$OTHER" "$OTHER/entries" | paste -sd' ')"
+check_eq "...so an unprivileged user reaches the socket" True \
+	"$(echo '{"command": "status"}' | setpriv --reuid=65534 --regid=65534 --clear-groups \
+		socat -t 5 - "UNIX-CONNECT:$OTHER/control.sock" | field 'd["ok"]')"
+kill "$other_pid"
+wait "$other_pid"
+mkdir -m 0777 "$SCRATCH/shared"
+check_eq "a state directory others may write is refused" \
+	"1 <3>vfio-bpfd: $SCRATCH/shared: owned by uid 0, mode 0777: it must be this user's (uid 0) and writable by no one else" \
+	"$(said other --once --state-dir "$SCRATCH/shared")"
+rm -rf /sys/fs/bpf/vpb-other
 check_eq "root detaches the runtime entry" "True rt1" \
 	"$(ask '{"command": "detach", "name": "rt1"}' | field 'd["ok"], d["detach"]["name"]')"
 check_eq "...from its device, its pin and records gone" "guard 0 0" \
@@ -245,13 +278,6 @@ check "vfio-bpfctl policies says so" sh -c "'$CTL' --control '$CONTROL' policies
 	grep -qE '^[0-9]+ +ctl1 +$EDU1 .* runtime +attach='"
 check "...and guard is the config's" sh -c "'$CTL' --control '$CONTROL' policies |
 	grep -qE '^[0-9]+ +guard +- .* config +'"
-# said COMMAND...: its exit status and what it printed, on one line.
-said() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	echo "$rc $out"
-}
 check_eq "vfio-bpfctl attach as nobody: the daemon's refusal, status 1" \
 	"1 vfio-bpfctl: vfio-bpfd refused the attach: attach: permission denied (uid 65534 is not root)" \
 	"$(said setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" --control "$CONTROL" \
