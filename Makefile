@@ -162,6 +162,8 @@ UNIT_LIBS_config := -linih -ljson-c
 UNIT_DEPS_state := loader/vfio-bpfd/state.c loader/vfio-bpfd/dirs.c loader/vfio-bpfd/config.c \
 	loader/vfio-bpfd/object.c loader/lib/params.c loader/lib/bdf.c
 UNIT_LIBS_state := -linih
+UNIT_DEPS_control := loader/vfio-bpfd/control.c loader/vfio-bpfd/dirs.c loader/vfio-bpfd/log.c
+UNIT_LIBS_control := -ljson-c
 
 # The VFIO client's code without its main, for test programs that drive devices.
 VFIO_CLIENT_LIB := $(filter-out tools/vfio-client/main.c,$(wildcard tools/vfio-client/*.c)) loader/lib/bdf.c

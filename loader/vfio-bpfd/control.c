@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
 #include <errno.h>
-#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -15,52 +17,93 @@
 #include "control.h"
 #include "dirs.h"
 #include "log.h"
-#include "runtime.h"
-#include "sysfs_json.h"
-#include "vfio_pci_bpf.h"
 
-/* A client that sends nothing does not hold the daemon up for longer. */
-#define REQUEST_TIMEOUT_MS 1000
+#define MAX_CLIENTS 32
+#define REQUEST_MAX (64 << 10)
+/* To send the whole request; to take the next part of the answer. */
+#define CLIENT_TIMEOUT_MS 5000
+/* How long accept() rests after it failed for want of file descriptors. */
+#define ACCEPT_PAUSE_MS 1000
+/* The epoll tag of the listening socket; a client's is its slot. */
+#define LISTENER MAX_CLIENTS
+
+struct client {
+	struct bpfd_peer peer; /* peer.fd < 0: a free slot */
+	struct json_tokener *tok;
+	size_t in_len;
+	char *out; /* the answer, once the request is whole */
+	size_t out_len, out_pos;
+	int64_t deadline; /* CLOCK_MONOTONIC, ms */
+};
 
 struct bpfd_control {
-	int fd;
+	int fd, epfd;
 	gid_t group;
+	int64_t accept_again; /* 0, or when accept() may be tried again */
 	char path[108];
+	struct client clients[MAX_CLIENTS];
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int watch(struct bpfd_control *c, int op, int fd, uint32_t events, uint32_t tag)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
+
+	return epoll_ctl(c->epfd, op, fd, &ev);
+}
+
+/* The socket's folder, as /run/vfio-pci-bpf, may not be there yet; it must be ours. */
+static int make_folder(const char *path, char *err, size_t errlen)
+{
+	char dir[108];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!strrchr(dir, '/') || strrchr(dir, '/') == dir)
+		return 0;
+	*strrchr(dir, '/') = '\0';
+	mkdir(dir, 0755);
+	if (bpfd_dir_own(dir, err, errlen))
+		return -1;
+	if (!stat(dir, &st) && !(st.st_mode & S_IXOTH))
+		bpfd_warn("%s is mode %04o: only root and its group reach the control socket in it",
+			  dir, st.st_mode & 07777);
+	return 0;
+}
 
 struct bpfd_control *bpfd_control_open(const char *path, gid_t group, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct bpfd_control *c = calloc(1, sizeof(*c));
-	struct stat st;
 
 	if (!c || strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "%s: %s", path, c ? "path too long" : strerror(ENOMEM));
 		free(c);
 		return NULL;
 	}
+	if (make_folder(path, err, errlen)) {
+		free(c);
+		return NULL;
+	}
 	strcpy(sa.sun_path, path);
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	/* Its folder, as /run/vfio-pci-bpf, may not be there yet; it must be ours. */
-	if (strrchr(c->path, '/') && strrchr(c->path, '/') != c->path) {
-		*strrchr(c->path, '/') = '\0';
-		mkdir(c->path, 0755);
-		if (bpfd_dir_own(c->path, err, errlen)) {
-			free(c);
-			return NULL;
-		}
-		if (!stat(c->path, &st) && !(st.st_mode & S_IXOTH))
-			bpfd_warn("%s is mode %04o: only root and its group reach the control "
-				  "socket in it",
-				  c->path, st.st_mode & 07777);
-		snprintf(c->path, sizeof(c->path), "%s", path);
-	}
 	c->group = group;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		c->clients[i].peer.fd = -1;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	unlink(path);
 	/* Anyone may ask; what a request may do is decided by its peer's credentials. */
-	if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0666) ||
-	    listen(c->fd, 16)) {
+	if (c->epfd < 0 || c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    chmod(path, 0666) || listen(c->fd, 64) ||
+	    watch(c, EPOLL_CTL_ADD, c->fd, EPOLLIN, LISTENER)) {
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		bpfd_control_close(c);
 		return NULL;
@@ -70,172 +113,189 @@ struct bpfd_control *bpfd_control_open(const char *path, gid_t group, char *err,
 
 int bpfd_control_fd(const struct bpfd_control *c)
 {
-	return c ? c->fd : -1;
+	return c ? c->epfd : -1;
 }
 
-/* Root, or the control group as the peer's primary or supplementary group. */
-static bool may_change(const struct bpfd_control *c, int conn, const struct ucred *cred)
+int bpfd_control_timeout(const struct bpfd_control *c)
 {
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
+	int64_t now = now_ms(), next = c && c->accept_again ? c->accept_again : INT64_MAX;
 
-	if (cred->uid == 0)
-		return true;
-	if (c->group == (gid_t)-1)
-		return false;
-	if (cred->gid == c->group)
-		return true;
-	if (getsockopt(conn, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
-		return false;
-	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
-		if (groups[i] == c->group)
-			return true;
-	return false;
+	for (int i = 0; c && i < MAX_CLIENTS; i++)
+		if (c->clients[i].peer.fd >= 0 && c->clients[i].deadline < next)
+			next = c->clients[i].deadline;
+	return next == INT64_MAX ? -1 : next <= now ? 0 : (int)(next - now);
 }
 
-/* "devices": the identity part of each bound device's counters. */
-static struct json_object *list_devices(void)
+static void drop(struct client *cl)
 {
-	static const char *const keys[] = { "device", "ids", "pf", "vf_index", "policies" };
-	struct json_object *all = vpb_json_devices(), *arr = json_object_new_array();
+	close(cl->peer.fd);
+	json_tokener_free(cl->tok);
+	free(cl->out);
+	memset(cl, 0, sizeof(*cl));
+	cl->peer.fd = -1;
+}
 
-	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		struct json_object *counters = json_object_array_get_idx(all, i), *v;
-		struct json_object *dev = json_object_new_object();
+/* Writes what the client takes now; it is done (dropped) once it has it all. */
+static void write_answer(struct client *cl)
+{
+	ssize_t n = 1;
 
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if (json_object_object_get_ex(counters, keys[k], &v))
-				json_object_object_add(dev, keys[k], json_object_get(v));
-		json_object_array_add(arr, dev);
+	while (cl->out_pos < cl->out_len &&
+	       (n = send(cl->peer.fd, cl->out + cl->out_pos, cl->out_len - cl->out_pos,
+			 MSG_NOSIGNAL | MSG_DONTWAIT)) > 0) {
+		cl->out_pos += n;
+		cl->deadline = now_ms() + CLIENT_TIMEOUT_MS;
 	}
-	json_object_put(all);
-	return arr;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	/* A client that left before the answer must not end the daemon with SIGPIPE. */
+	if (n < 0)
+		bpfd_warn("control socket: the client (uid %u) left before the answer (%s)",
+			  cl->peer.cred.uid, strerror(errno));
+	drop(cl);
 }
 
-static struct json_object *status(const struct bpfd_status *st, const struct bpfd_runtime *rt)
+/* Queues @out (consumed) as the client's answer, one line, and starts sending it. */
+static void set_answer(struct bpfd_control *c, struct client *cl, struct json_object *out)
 {
-	struct json_object *o = json_object_new_object(), *errors = json_object_new_array();
-	const struct bpfd_summary *s = &st->summary;
+	const char *text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
 
-	json_object_object_add(o, "config_dir", json_object_new_string(st->config_dir));
-	json_object_object_add(o, "pin_dir", json_object_new_string(rt->paths->pin_dir));
-	json_object_object_add(o, "entries", json_object_new_int(st->entries));
-	json_object_object_add(o, "runtime_entries", bpfd_runtime_names(rt));
-	for (int i = 0; i < st->nr_errors && i < BPFD_MAX_REPORTED_ERRORS; i++)
-		json_object_array_add(errors, json_object_new_string(st->errors[i]));
-	json_object_object_add(o, "refused_files", errors);
-	json_object_object_add(o, "attached", json_object_new_int(s->attached));
-	json_object_object_add(o, "swapped", json_object_new_int(s->swapped));
-	json_object_object_add(o, "replaced", json_object_new_int(s->replaced));
-	json_object_object_add(o, "unchanged", json_object_new_int(s->unchanged));
-	json_object_object_add(o, "detached", json_object_new_int(s->detached));
-	json_object_object_add(o, "failed", json_object_new_int(s->failed));
-	return o;
-}
-
-/* "policies": as the driver lists them, each with the vfio-bpfd entry that owns it. */
-static struct json_object *list_policies(const struct bpfd_runtime *rt)
-{
-	struct json_object *all = vpb_json_policies();
-
-	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		struct json_object *p = json_object_array_get_idx(all, i);
-		const char *owner = bpfd_runtime_owner(rt, vpb_json_field(p, "name"));
-
-		json_object_object_add(p, "owner", owner ? json_object_new_string(owner) : NULL);
+	cl->out_len = strlen(text) + 1;
+	cl->out = malloc(cl->out_len);
+	if (cl->out)
+		memcpy(cl->out, text, cl->out_len - 1), cl->out[cl->out_len - 1] = '\n';
+	json_object_put(out);
+	cl->deadline = now_ms() + CLIENT_TIMEOUT_MS;
+	if (!cl->out || watch(c, EPOLL_CTL_MOD, cl->peer.fd, EPOLLOUT, cl - c->clients)) {
+		drop(cl);
+		return;
 	}
-	return all;
+	write_answer(cl);
 }
 
-/* The commands that change something, and so ask who the peer is. */
-static const char *const changing[] = { "reload", "attach", "detach" };
-
-static bool changes(const char *command)
+static struct json_object *refusal(const char *why)
 {
-	for (size_t i = 0; i < sizeof(changing) / sizeof(changing[0]); i++)
-		if (!strcmp(command, changing[i]))
-			return true;
-	return false;
-}
+	struct json_object *out = json_object_new_object();
 
-static struct json_object *answer(const struct bpfd_control *c, const struct bpfd_status *st,
-				  const struct bpfd_runtime *rt, const char *request, int conn,
-				  const struct ucred *cred, bool *reload)
-{
-	struct json_object *req = json_tokener_parse(request), *cmd,
-			   *out = json_object_new_object();
-	const char *command = NULL;
-	struct json_object *result = NULL;
-	char why[2048] = "";
-
-	if (req && json_object_object_get_ex(req, "command", &cmd) &&
-	    json_object_is_type(cmd, json_type_string))
-		command = json_object_get_string(cmd);
-	if (!command)
-		snprintf(why, sizeof(why), "expected {\"command\": \"...\"}");
-	else if (changes(command) && !may_change(c, conn, cred))
-		snprintf(why, sizeof(why), "%s: permission denied (uid %u is not root%s)", command,
-			 cred->uid, c->group != (gid_t)-1 ? " nor in the control group" : "");
-	else if (!strcmp(command, "status"))
-		result = status(st, rt);
-	else if (!strcmp(command, "devices"))
-		result = list_devices();
-	else if (!strcmp(command, "counters"))
-		result = vpb_json_devices();
-	else if (!strcmp(command, "policies"))
-		result = list_policies(rt);
-	else if (!strcmp(command, "reload"))
-		*reload = true;
-	else if (!strcmp(command, "attach"))
-		result = bpfd_runtime_attach(rt, req, why, sizeof(why));
-	else if (!strcmp(command, "detach"))
-		result = bpfd_runtime_detach(rt, req, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why),
-			 "unknown command '%.64s' (status, devices, policies, "
-			 "counters, reload, attach, detach)",
-			 command);
-	/* A runtime entry came or went: the status and systemd's STATUS= follow. */
-	if (result && changes(command))
-		*reload = true;
-	json_object_object_add(out, "ok", json_object_new_boolean(!why[0]));
-	if (why[0])
-		json_object_object_add(out, "error", json_object_new_string(why));
-	if (result)
-		json_object_object_add(out, command, result);
-	json_object_put(req);
+	json_object_object_add(out, "ok", json_object_new_boolean(false));
+	json_object_object_add(out, "error", json_object_new_string(why));
 	return out;
+}
+
+/*
+ * Reads what the client sent so far.  The request is whole when it parses
+ * as one JSON value, or at end of file (the client shut its side down):
+ * then it is answered.  Returns whether that asked for a reload.
+ */
+static bool read_request(struct bpfd_control *c, struct client *cl, const struct bpfd_status *st,
+			 const struct bpfd_runtime *rt)
+{
+	struct json_object *req = NULL;
+	bool reload = false, whole = false;
+	char buf[4096];
+	ssize_t n = 0;
+
+	while (!whole && (n = read(cl->peer.fd, buf, sizeof(buf))) > 0) {
+		cl->in_len += n;
+		if (cl->in_len > REQUEST_MAX) {
+			set_answer(c, cl, refusal("request longer than 64 KiB"));
+			return false;
+		}
+		req = json_tokener_parse_ex(cl->tok, buf, n);
+		whole = json_tokener_get_error(cl->tok) != json_tokener_continue;
+	}
+	if (!whole && n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	/* An error, or a client that left without a word: nobody to answer. */
+	if (!whole && (n < 0 || !cl->in_len)) {
+		drop(cl);
+		return false;
+	}
+	/* Whole, or cut short: what does not parse is answered as such (req NULL). */
+	set_answer(c, cl, bpfd_command_answer(req, &cl->peer, st, rt, &reload));
+	json_object_put(req);
+	return reload;
+}
+
+/* New clients, while there is room; none for a second when descriptors ran out. */
+static void accept_clients(struct bpfd_control *c)
+{
+	static const char busy[] = "{\"ok\":false,\"error\":\"too many clients; try again\"}\n";
+
+	for (;;) {
+		int conn = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		socklen_t len = sizeof(struct ucred);
+		struct client *cl = NULL;
+
+		if (conn < 0 &&
+		    (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+			/* The socket stays readable: polling it now would only spin. */
+			bpfd_warn("control socket: cannot accept (%s); not listening for %d ms",
+				  strerror(errno), ACCEPT_PAUSE_MS);
+			watch(c, EPOLL_CTL_MOD, c->fd, 0, LISTENER);
+			c->accept_again = now_ms() + ACCEPT_PAUSE_MS;
+			return;
+		}
+		if (conn < 0)
+			return;
+		for (int i = 0; i < MAX_CLIENTS && !cl; i++)
+			if (c->clients[i].peer.fd < 0)
+				cl = &c->clients[i];
+		if (!cl) {
+			send(conn, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(conn);
+			continue;
+		}
+		cl->peer.fd = conn;
+		cl->peer.group = c->group;
+		cl->tok = json_tokener_new();
+		cl->deadline = now_ms() + CLIENT_TIMEOUT_MS;
+		if (!cl->tok || getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cl->peer.cred, &len) ||
+		    watch(c, EPOLL_CTL_ADD, conn, EPOLLIN, cl - c->clients))
+			drop(cl);
+	}
 }
 
 bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st,
 			const struct bpfd_runtime *rt)
 {
-	int conn = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
-	struct pollfd p = { .fd = conn, .events = POLLIN };
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	char request[4096];
-	struct json_object *out;
-	bool reload = false;
-	ssize_t n = -1;
-	const char *text;
+	struct epoll_event ev[MAX_CLIENTS + 1];
+	bool reload = false, listener = false;
+	int64_t now = now_ms();
+	int n;
 
-	if (conn < 0)
+	if (!c)
 		return false;
-	if (!getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) &&
-	    poll(&p, 1, REQUEST_TIMEOUT_MS) == 1)
-		n = read(conn, request, sizeof(request) - 1);
-	if (n > 0) {
-		request[n] = '\0';
-		out = answer(c, st, rt, request, conn, &cred, &reload);
-		text = json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN);
-		/* A client that left must not end the daemon with SIGPIPE. */
-		if (send(conn, text, strlen(text), MSG_NOSIGNAL) < 0 ||
-		    send(conn, "\n", 1, MSG_NOSIGNAL) < 0)
-			bpfd_warn("control socket: the client left before the answer");
-		json_object_put(out);
+	if (c->accept_again && now >= c->accept_again) {
+		c->accept_again = 0;
+		watch(c, EPOLL_CTL_MOD, c->fd, EPOLLIN, LISTENER);
 	}
-	close(conn);
+	n = epoll_wait(c->epfd, ev, MAX_CLIENTS + 1, 0);
+	for (int i = 0; i < n; i++) {
+		struct client *cl = &c->clients[ev[i].data.u32];
+
+		/* New clients last: a slot freed now may not see an event of its last one. */
+		if (ev[i].data.u32 == LISTENER)
+			listener = true;
+		else if (cl->peer.fd >= 0 && cl->out)
+			write_answer(cl);
+		else if (cl->peer.fd >= 0)
+			reload |= read_request(c, cl, st, rt);
+	}
+	if (listener)
+		accept_clients(c);
+	now = now_ms();
+	for (int i = 0; i < MAX_CLIENTS; i++) {
+		struct client *cl = &c->clients[i];
+
+		if (cl->peer.fd < 0 || cl->deadline > now)
+			continue;
+		bpfd_warn("control socket: dropped a client (uid %u) that %s within %d s",
+			  cl->peer.cred.uid,
+			  cl->out ? "did not take its answer" : "sent no whole request",
+			  CLIENT_TIMEOUT_MS / 1000);
+		drop(cl);
+	}
 	return reload;
 }
 
@@ -243,9 +303,14 @@ void bpfd_control_close(struct bpfd_control *c)
 {
 	if (!c)
 		return;
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (c->clients[i].peer.fd >= 0)
+			drop(&c->clients[i]);
 	if (c->fd >= 0) {
 		close(c->fd);
 		unlink(c->path);
 	}
+	if (c->epfd >= 0)
+		close(c->epfd);
 	free(c);
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The control socket: one JSON request per connection on a UNIX stream
- * socket, one JSON answer (json-c).  Commands: "status", "devices",
- * "policies", "counters" (anyone), "reload", "attach" and "detach" of
- * runtime entries (root, or members of the --control-group).
- * docs/daemon.md has the shapes.
+ * The control socket: a UNIX stream socket, one JSON request per
+ * connection (commands.h), one line of JSON back.  Clients are served
+ * side by side without blocking the daemon: a request is read until it is
+ * a whole JSON value or the client shuts its side down, up to 64 KiB and
+ * within 5 s; an answer is written as fast as the client takes it, and
+ * one that stalls for 5 s is dropped.  At most 32 clients at once; a
+ * daemon out of file descriptors stops accepting for a second rather than
+ * spin on a failing accept().
  */
 #ifndef BPFD_CONTROL_H
 #define BPFD_CONTROL_H
@@ -13,28 +16,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "reconcile.h"
-#include "runtime.h"
-
-#define BPFD_MAX_REPORTED_ERRORS 16
-
-/* What the last reconcile found, for "status". */
-struct bpfd_status {
-	const char *config_dir;
-	int entries;
-	int nr_errors;
-	char errors[BPFD_MAX_REPORTED_ERRORS][256];
-	struct bpfd_summary summary;
-};
+#include "commands.h"
 
 struct bpfd_control;
 
 /* @group: the group that may change things besides root, or -1. */
 struct bpfd_control *bpfd_control_open(const char *path, gid_t group, char *err, size_t errlen);
+/* Readable when a client needs serving (an epoll fd); -1 for no socket. */
 int bpfd_control_fd(const struct bpfd_control *c);
+/* Milliseconds until a client's deadline, or -1: the main loop's poll timeout. */
+int bpfd_control_timeout(const struct bpfd_control *c);
 /*
- * Answers one pending connection; true when a reload is due: asked for
- * (and allowed), or a runtime entry attached or detached.
+ * Serves what is pending and drops clients past their deadline; true when
+ * a reload is due (see bpfd_command_answer()).
  */
 bool bpfd_control_serve(struct bpfd_control *c, const struct bpfd_status *st,
 			const struct bpfd_runtime *rt);

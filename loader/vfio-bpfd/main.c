@@ -215,7 +215,7 @@ static int serve(struct daemon *d)
 	fds[WAKE_CONTROL].fd = bpfd_control_fd(control);
 	reload(d);
 	for (;;) {
-		if (poll(fds, NR_WAKE, -1) < 0 && errno != EINTR)
+		if (poll(fds, NR_WAKE, bpfd_control_timeout(control)) < 0 && errno != EINTR)
 			return 1;
 		if (fds[WAKE_CONFIG].revents & POLLIN) {
 			drain(fds[WAKE_CONFIG].fd);
@@ -227,8 +227,8 @@ static int serve(struct daemon *d)
 		 */
 		if ((fds[WAKE_DEVICES].revents & POLLIN) && bpfd_devices_changed(devices))
 			reload_because(d, "PCI devices changed");
-		if ((fds[WAKE_CONTROL].revents & POLLIN) &&
-		    bpfd_control_serve(control, &d->status, &runtime))
+		/* Also when no client spoke: one may be past its deadline. */
+		if (bpfd_control_serve(control, &d->status, &runtime))
 			reload_because(d, "a request on the control socket");
 		if (!(fds[WAKE_SIGNAL].revents & POLLIN) ||
 		    read(fds[WAKE_SIGNAL].fd, &si, sizeof(si)) != sizeof(si))

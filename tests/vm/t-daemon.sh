@@ -51,6 +51,7 @@ said() {
 	echo "$rc $out"
 }
 reconciles() { grep -c "reconciled:" "$SCRATCH/bpfd.log"; }
+last_reconcile() { grep 'reconciled:' "$SCRATCH/bpfd.log" | tail -n1 | sed 's/.*reconciled: //'; }
 reconciled_since() { [ "$(reconciles)" -gt "$1" ]; }
 # after_change COMMAND...: run it and wait for a reconcile that saw it.
 after_change() {
@@ -134,6 +135,35 @@ s.connect(sys.argv[1])
 s.sendall(b"{\"command\": \"counters\"}")' "$CONTROL"
 check_eq "a client that leaves before the answer does not end the daemon" True \
 	"$(ask '{"command": "status"}' | field 'd["ok"]')"
+# hostile_control IDLE SPLIT: a status request after IDLE idle connections, sent
+# in two parts SPLIT seconds apart; fails unless it is answered while they are
+# all still connected.
+hostile_control() {
+	python3 - "$CONTROL" "$1" "$2" <<'EOF'
+import json, socket, sys, time
+def conn():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    return s
+idle = [conn() for _ in range(int(sys.argv[2]))]
+s = conn()
+s.sendall(b'{"command": ')
+time.sleep(float(sys.argv[3]))
+s.sendall(b'"status"}')
+s.settimeout(60)
+answer = json.loads(s.makefile().readline())
+assert answer["ok"], answer
+for i in idle:
+    i.setblocking(False)
+    try:
+        assert i.recv(1) != b"", "an idle client was dropped before the answer came"
+    except BlockingIOError:
+        pass
+EOF
+}
+check "a request written in two parts is answered" hostile_control 0 1
+check "20 idle clients do not hold up another's request" hostile_control 20 0
+
 
 # --- runtime entries: attached and detached through the control socket -----------
 # attach_req NAME OBJECT TARGET [MORE-MEMBERS]: an attach request.
@@ -222,7 +252,6 @@ check_eq "after a restart the links are the same ones (the runtime entry's too)"
 	"$(link_id guard) $(link_id trap1) $(link_id rt1)"
 check_eq "...and no device saw an attach" "$attaches" \
 	"$(counter "$EDU0" attaches) $(counter "$EDU1" attaches)"
-last_reconcile() { grep 'reconciled:' "$SCRATCH/bpfd.log" | tail -n1 | sed 's/.*reconciled: //'; }
 check "...the daemon found all three unchanged" grep -q '0 attached, 0 swapped, 0 replaced, 3 unchanged' \
 	<<<"$(last_reconcile)"
 # A link the daemon cannot look at, having no file descriptor left, is no detached link.

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -21,13 +22,18 @@ bool vpb_no_daemon;
 static int connect_daemon(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	/* An attach waits for the verifier, which takes seconds on a slow host. */
+	struct timeval timeout = { .tv_sec = 120 };
 	int fd;
 
 	if (vpb_no_daemon || strlen(vpb_daemon_socket) >= sizeof(sa.sun_path))
 		return -1;
 	strcpy(sa.sun_path, vpb_daemon_socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	/* A daemon that hangs does not hang the command: it gives up, and says so. */
+	if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) ||
+			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) ||
+			connect(fd, (struct sockaddr *)&sa, sizeof(sa)))) {
 		close(fd);
 		fd = -1;
 	}
