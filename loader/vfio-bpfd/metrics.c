@@ -157,10 +157,19 @@ struct bpfd_metrics *bpfd_metrics_start(const char *listen, char *err, size_t er
 	}
 	sa.sin_port = htons(port);
 	m = calloc(1, sizeof(*m));
+	/*
+	 * Any local user (or hostNetwork pod) can connect: bounded, so that idle
+	 * connections cannot take the descriptors the daemon's own work needs
+	 * (see the unit's LimitNOFILE=), and polled with epoll, not select.
+	 */
 	if (m)
-		m->httpd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-					    port, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR,
-					    &sa, MHD_OPTION_END);
+		m->httpd = MHD_start_daemon(
+			MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port,
+			NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, &sa,
+			MHD_OPTION_CONNECTION_LIMIT, (unsigned int)BPFD_METRICS_CONNECTIONS,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)BPFD_METRICS_PER_ADDRESS,
+			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)BPFD_METRICS_TIMEOUT_S,
+			MHD_OPTION_END);
 	if (!m || !m->httpd) {
 		snprintf(err, errlen, "cannot listen on %s: %s", listen, strerror(errno));
 		free(m);

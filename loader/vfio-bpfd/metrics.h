@@ -9,6 +9,14 @@
 
 #include <stddef.h>
 
+/*
+ * Connections served at once, from one address, and how long one may stay
+ * idle: a scraper needs one, briefly.
+ */
+#define BPFD_METRICS_CONNECTIONS 64
+#define BPFD_METRICS_PER_ADDRESS 8
+#define BPFD_METRICS_TIMEOUT_S 10
+
 struct bpfd_metrics;
 
 /* Listens on ADDR:PORT (an IPv4 address); NULL with @err set on failure. */

@@ -164,6 +164,36 @@ EOF
 check "a request written in two parts is answered" hostile_control 0 1
 check "20 idle clients do not hold up another's request" hostile_control 20 0
 
+# --- a hostile client of the metrics port: 1100 idle connections --------------------
+python3 - "$SCRATCH/held" <<'EOF' &
+import resource, socket, sys, time
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held = []
+for _ in range(1100):
+    s = socket.socket()
+    s.setblocking(False)
+    s.connect_ex(("127.0.0.1", 9477))
+    held.append(s)
+open(sys.argv[1], "w").write("holding %d\n" % len(held))
+time.sleep(600)
+EOF
+holder=$!
+wait_for_line "$SCRATCH/held" holding
+sleep 2
+fds=$(ls "/proc/$daemon/fd" | wc -l)
+echo "    the daemon holds $fds file descriptors under 1100 idle metrics connections"
+check "...far from its limit: libmicrohttpd takes at most 64 connections" test "$fds" -lt 128
+check_eq "...its control socket answers" True "$(ask '{"command": "status"}' | field 'd["ok"]')"
+check "...it reconciles" after_change kill -HUP "$daemon"
+check "...with nothing failed, every link counted alive" grep -q ' 0 detached, 0 kept from refused files, 0 failed$' \
+	<<<"$(last_reconcile)"
+check "...and /metrics answers a scrape from another address (8 connections per address)" \
+	curl -sf --max-time 30 --interface 127.0.0.2 -o /dev/null http://127.0.0.1:9477/metrics
+kill "$holder"
+wait "$holder" 2>/dev/null
+check "once they are gone, /metrics answers 127.0.0.1 again" eventually 60 \
+	curl -sf --max-time 10 -o /dev/null http://127.0.0.1:9477/metrics
 
 # --- runtime entries: attached and detached through the control socket -----------
 # attach_req NAME OBJECT TARGET [MORE-MEMBERS]: an attach request.
