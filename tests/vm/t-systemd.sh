@@ -74,6 +74,17 @@ check_eq "ReadOnlyPaths=/run: nor where it is installed" \
 	"touch: cannot touch '$PREFIX/written': Read-only file system" \
 	"$(nsenter -t "$pid" -m touch $PREFIX/written 2>&1)"
 check "...but its pins under /sys/fs/bpf/vfio-pci-bpf are there" test -e /sys/fs/bpf/vfio-pci-bpf/guard
+check_eq "ProtectKernelModules: the module tree it sees is empty" "full 0" \
+	"$([ -n "$(ls -A /usr/lib/modules)" ] && echo full) $(nsenter -t "$pid" -m ls -A /usr/lib/modules | wc -l)"
+# ProtectKernelTunables= would make its pins read-only too: /sys and /proc/sys are made so by hand.
+check_eq "/sys is read-only" \
+	"sh: 1: cannot create /sys/module/vfio_pci_bpf/uevent: Read-only file system" \
+	"$(nsenter -t "$pid" -m sh -c 'echo change >/sys/module/vfio_pci_bpf/uevent' 2>&1)"
+check_eq "ProcSubset=pid: no /proc/sys" \
+	"ls: cannot access '/proc/sys/kernel': No such file or directory" \
+	"$(nsenter -t "$pid" -m ls /proc/sys/kernel 2>&1)"
+check_eq "LimitNOFILE: 1024 file descriptors" "1024 1024" \
+	"$(awk '/^Max open files/ {print $4, $5}' "/proc/$pid/limits")"
 check_eq "ordered before libvirtd" libvirtd.service \
 	"$(systemctl show -p Before --value $UNIT | tr ' ' '\n' | grep -x libvirtd.service)"
 ip link set lo up
@@ -108,6 +119,41 @@ check "a killed daemon is started again" eventually 60 restarted_from "$pid"
 check_eq "...and the devices kept their policies throughout" "guard trace" \
 	"$(policies_of "$EDU_A")"
 echo "    $(systemd-analyze security $UNIT --no-pager 2>/dev/null | tail -n1)"
+
+# --- VMs wait for the daemon: enabled, it is required by libvirtd ----------------------
+# A stand-in for libvirtd that notes what policies a VM it starts would find.
+printf '%s\n' '[Service]' Type=oneshot RemainAfterExit=yes \
+	"ExecStart=/bin/sh -c 'cat /sys/bus/pci/devices/$EDU_A/vfio_bpf/policies >/run/libvirtd-saw'" \
+	>/run/systemd/system/libvirtd.service
+systemctl stop $UNIT
+check "systemctl enable vfio-bpfd (for this boot)" systemctl enable --runtime $UNIT
+# A broken daemon: a state directory anyone may write, which it refuses.
+mkdir -m 0777 /run/vpb-shared
+printf '%s\n' '[Service]' ExecStart= \
+	"ExecStart=$PREFIX/bin/vfio-bpfd --config-dir $CONF --state-dir /run/vpb-shared" \
+	>/run/systemd/system/$UNIT.d/zz-broken.conf
+systemctl daemon-reload
+check "with the daemon failing, libvirtd does not start" sh -c "! systemctl start libvirtd.service"
+check_eq "...and saw no device" "inactive" \
+	"$(systemctl is-active libvirtd.service)$(test -e /run/libvirtd-saw && echo ', yet it ran')"
+rm /run/systemd/system/$UNIT.d/zz-broken.conf
+systemctl daemon-reload
+systemctl reset-failed $UNIT
+# No policy left attached: what libvirtd sees, the daemon attached before it started.
+rm -rf /sys/fs/bpf/vfio-pci-bpf
+wait_links_below 1
+check "with the daemon working, libvirtd starts" systemctl start libvirtd.service
+check_eq "...after the daemon attached the policies" "guard trace" \
+	"$(tr '\n' ' ' </run/libvirtd-saw | sed 's/ $//')"
+# What a crash of the daemon does to libvirt: reported, for docs/daemon.md.
+since=$(systemctl show -p ActiveEnterTimestampMonotonic --value libvirtd.service)
+pid=$(main_pid)
+kill -9 "$pid"
+eventually 60 restarted_from "$pid"
+[ "$(systemctl show -p ActiveEnterTimestampMonotonic --value libvirtd.service)" = "$since" ] &&
+	echo "    a crashed daemon, restarted by systemd, left libvirtd running" ||
+	echo "    a crashed daemon, restarted by systemd, restarted libvirtd too"
+systemctl stop libvirtd.service
 
 systemctl stop $UNIT
 rm -rf /sys/fs/bpf/vfio-pci-bpf
