@@ -162,6 +162,8 @@ UNIT_LIBS_config := -linih -ljson-c
 UNIT_DEPS_state := loader/vfio-bpfd/state.c loader/vfio-bpfd/dirs.c loader/vfio-bpfd/config.c \
 	loader/vfio-bpfd/object.c loader/lib/params.c loader/lib/bdf.c
 UNIT_LIBS_state := -linih
+UNIT_DEPS_sysfs_json := loader/lib/sysfs_json.c
+UNIT_LIBS_sysfs_json := -ljson-c
 UNIT_DEPS_control := loader/vfio-bpfd/control.c loader/vfio-bpfd/dirs.c loader/vfio-bpfd/log.c
 UNIT_LIBS_control := -ljson-c
 

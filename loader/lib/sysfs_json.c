@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +22,22 @@ const char *vpb_json_field(struct json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_string(v) : "";
 }
 
-struct json_object *vpb_json_counters(const char *bdf)
+/* The members that are text whatever they read like: a policy may be named "42". */
+static bool vpb_text_member(const char *key)
 {
-	char path[256], line[600], key[64], value[512];
-	struct json_object *o;
-	FILE *f;
+	static const char *const text[] = { "device", "ids", "class", "pf", "policies" };
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio_bpf/counters", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	o = json_object_new_object();
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		if (!strcmp(key, text[i]))
+			return true;
+	return false;
+}
+
+struct json_object *vpb_json_counters_parse(FILE *f)
+{
+	struct json_object *o = json_object_new_object();
+	char line[600], key[64], value[512];
+
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long v;
 		char *end;
@@ -38,9 +45,25 @@ struct json_object *vpb_json_counters(const char *bdf)
 		if (sscanf(line, "%63s %511s", key, value) != 2)
 			continue;
 		v = strtoull(value, &end, 10);
-		json_object_object_add(
-			o, key, *end ? json_object_new_string(value) : json_object_new_uint64(v));
+		json_object_object_add(o, key,
+				       vpb_text_member(key) || *end || !isdigit(value[0])
+					       ? json_object_new_string(value)
+					       : json_object_new_uint64(v));
 	}
+	return o;
+}
+
+struct json_object *vpb_json_counters(const char *bdf)
+{
+	struct json_object *o;
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vfio_bpf/counters", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	o = vpb_json_counters_parse(f);
 	fclose(f);
 	return o;
 }

@@ -7,10 +7,18 @@
 #ifndef VPB_SYSFS_JSON_H
 #define VPB_SYSFS_JSON_H
 
+#include <stdio.h>
+
 struct json_object;
 
-/* One "name value" member per line, numbers as numbers; NULL when not bound. */
+/*
+ * One "name value" member per line: device, ids, class, pf and policies as
+ * strings (whatever they read like), every other member a number (the
+ * counters, vf_index); NULL when not bound.  docs/daemon.md has the schema.
+ */
 struct json_object *vpb_json_counters(const char *bdf);
+/* The same of a counters file's text, read from @f. */
+struct json_object *vpb_json_counters_parse(FILE *f);
 /* Every bound device's counters, in address order. */
 struct json_object *vpb_json_devices(void);
 /* @o's member @key as text; "" when it has none. */

@@ -65,6 +65,7 @@ static struct json_object *status(const struct bpfd_status *st, const struct bpf
 	json_object_object_add(o, "replaced", json_object_new_int(s->replaced));
 	json_object_object_add(o, "unchanged", json_object_new_int(s->unchanged));
 	json_object_object_add(o, "detached", json_object_new_int(s->detached));
+	json_object_object_add(o, "kept", json_object_new_int(s->kept));
 	json_object_object_add(o, "failed", json_object_new_int(s->failed));
 	return o;
 }

@@ -341,6 +341,10 @@ check_eq "vfio-bpfctl attach as nobody: the daemon's refusal, status 1" \
 	"1 vfio-bpfctl: vfio-bpfd refused the attach: attach: permission denied (uid 65534 is not root)" \
 	"$(said setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL" --control "$CONTROL" \
 		attach "$POLICIES/trace.bpf.o" --target "$EDU1" --name ctl2)"
+check_eq "vfio-bpfctl stats BDF --json: an array of one, as for every device; policies a string" \
+	"list 1 str int" "$("$CTL" stats "$EDU0" --json | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(type(d).__name__, len(d), type(d[0]["policies"]).__name__, type(d[0]["ioctls"]).__name__)')"
 check "vfio-bpfctl detach NAME goes through the daemon" ctl detach ctl1
 check_eq "...and it is gone" "guard trap1 0 0" \
 	"$(policies_of "$EDU1") $(ls "$PINS" | grep -c ctl1) $(ls "$STATE" | grep -c ctl1)"

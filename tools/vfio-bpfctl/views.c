@@ -122,10 +122,9 @@ int vpb_cmd_stats(int argc, char **argv)
 	} else {
 		devs = vpb_json_devices();
 	}
+	/* An array either way: one device's is an array of one. */
 	if (json) {
-		print_json(bdf[0] ? json_object_get(json_object_array_get_idx(devs, 0)) : devs);
-		if (bdf[0])
-			json_object_put(devs);
+		print_json(devs);
 		return 0;
 	}
 	for (size_t i = 0; i < json_object_array_length(devs); i++) {
