@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,4 +86,39 @@ int vpb_for_each_registered(int (*fn)(const struct vpb_registered *r, void *ctx)
 	}
 	btf__free(vmlinux);
 	return ret ? ret : count;
+}
+
+int vpb_pinned_policy(const char *pin, char *why, size_t whylen)
+{
+	struct bpf_link_info link = {};
+	struct bpf_map_info map = {};
+	uint32_t link_len = sizeof(link), map_len = sizeof(map);
+	struct btf *vmlinux = NULL;
+	int fd = bpf_obj_get(pin), map_fd = -1, ours = 0;
+	size_t data_off;
+
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", pin, strerror(errno));
+		return -errno;
+	}
+	if (bpf_link_get_info_by_fd(fd, &link, &link_len) || link.type != BPF_LINK_TYPE_STRUCT_OPS)
+		snprintf(why, whylen, "%s is no struct_ops link (another kind of BPF object)", pin);
+	else if (!link.struct_ops.map_id)
+		snprintf(
+			why, whylen,
+			"%s is a struct_ops link the kernel detached: whose it was cannot be told; "
+			"rm it if it is yours",
+			pin);
+	else if ((map_fd = bpf_map_get_fd_by_id(link.struct_ops.map_id)) < 0 ||
+		 bpf_map_get_info_by_fd(map_fd, &map, &map_len) ||
+		 !(vmlinux = btf__load_vmlinux_btf()))
+		snprintf(why, whylen, "%s: %s", pin, strerror(errno));
+	else if (!(ours = vpb_is_ours(&map, vmlinux, &data_off)))
+		snprintf(why, whylen, "%s is the link of another struct_ops type, not %s", pin,
+			 VFIO_PCI_BPF_OPS_NAME);
+	btf__free(vmlinux);
+	if (map_fd >= 0)
+		close(map_fd);
+	close(fd);
+	return ours;
 }

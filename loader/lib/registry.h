@@ -7,6 +7,7 @@
 #ifndef VPB_REGISTRY_H
 #define VPB_REGISTRY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vfio_pci_bpf.h"
@@ -19,5 +20,12 @@ struct vpb_registered {
 
 /* Calls @fn for each registered policy; returns how many, or -errno. */
 int vpb_for_each_registered(int (*fn)(const struct vpb_registered *r, void *ctx), void *ctx);
+
+/*
+ * Whether the bpffs object pinned at @pin is the link of a vfio-pci-bpf
+ * policy: 1; 0 when it is anything else, -errno when it cannot be told,
+ * both with the reason in @why.
+ */
+int vpb_pinned_policy(const char *pin, char *why, size_t whylen);
 
 #endif /* VPB_REGISTRY_H */

@@ -345,6 +345,13 @@ check_eq "vfio-bpfctl stats BDF --json: an array of one, as for every device; po
 	"list 1 str int" "$("$CTL" stats "$EDU0" --json | python3 -c 'import json, sys
 d = json.load(sys.stdin)
 print(type(d).__name__, len(d), type(d[0]["policies"]).__name__, type(d[0]["ioctls"]).__name__)')"
+mkdir -p "$SCRATCH/objs"
+cp "$POLICIES/trace.bpf.o" "$SCRATCH/objs/"
+check "vfio-bpfctl attach ./OBJECT, from the object's folder, goes through the daemon" sh -c \
+	"cd '$SCRATCH/objs' && '$CTL' --control '$CONTROL' attach ./trace.bpf.o --target $EDU0 --name rel"
+check "...which keeps the object's full path" grep -qx "object = $SCRATCH/objs/trace.bpf.o" \
+	"$STATE/rel.conf"
+ctl detach rel >/dev/null
 check "vfio-bpfctl detach NAME goes through the daemon" ctl detach ctl1
 check_eq "...and it is gone" "guard trap1 0 0" \
 	"$(policies_of "$EDU1") $(ls "$PINS" | grep -c ctl1) $(ls "$STATE" | grep -c ctl1)"
@@ -362,6 +369,12 @@ check_eq "...on the device, not the daemon's" "guard trap1 alone alone:None" \
 kill "$alone"
 wait "$alone"
 check_eq "...and it ends with the command" "guard trap1" "$(policies_of "$EDU1")"
+"$BPFTOOL" map create /sys/fs/bpf/not-ours type array key 4 value 4 entries 1 name not_ours
+check_eq "vfio-bpfctl detach of a pinned object that is no policy's link is refused" \
+	"1 vfio-bpfctl: /sys/fs/bpf/not-ours is no struct_ops link (another kind of BPF object): not removed" \
+	"$(said "$CTL" --no-daemon detach /sys/fs/bpf/not-ours)"
+check "...and it stays" test -e /sys/fs/bpf/not-ours
+rm -f /sys/fs/bpf/not-ours
 check_eq "vfio-bpfctl detach NAME with no daemon says what to do" \
 	"1 vfio-bpfctl: detach x: no vfio-bpfd answers on /nowhere.sock; detach a pin by its path" \
 	"$(said "$CTL" --control /nowhere.sock detach x)"

@@ -60,6 +60,14 @@ check "the journal has its log lines, levels taken off" grep -q "^vfio-bpfd: rec
 	<(journal)
 check_eq "...and none with a raw <N> level prefix" "" "$(journal | grep '^<[0-7]>')"
 
+# An object the sandboxed daemon cannot see: the CLI says why.
+mkdir -p /tmp/objs
+cp "$PREFIX/lib/vfio-pci-bpf/trace.bpf.o" /tmp/objs/
+out=$("$PREFIX/bin/vfio-bpfctl" attach /tmp/objs/trace.bpf.o --target "$EDU_A" --name tmpobj 2>&1)
+check_eq "vfio-bpfctl attach of an object in /tmp fails" "1" "$?"
+check "...saying that the daemon cannot read it, and what to do" grep -q \
+	"vfio-bpfd cannot read /tmp/objs/trace.bpf.o, which this command can: under its unit" <<<"$out"
+
 # --- the unit's confinement, seen from the running daemon -------------------------------
 pid=$(main_pid)
 check_eq "capability bounding set: CAP_SYS_ADMIN, CAP_PERFMON and CAP_BPF only" \

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,26 @@ static struct json_object *attach_request(const struct vpb_policy_opts *o)
 	return req;
 }
 
+/*
+ * The daemon cannot read an object this command can: under its unit's
+ * sandbox /home, /root and /run/user are hidden and /tmp is its own.
+ */
+static void explain_unreadable(struct json_object *answer, const char *object)
+{
+	char prefix[PATH_MAX + 32];
+
+	snprintf(prefix, sizeof(prefix), "attach: object: %s: ", object);
+	if (strncmp(vpb_json_field(answer, "error"), prefix, strlen(prefix)) ||
+	    access(object, R_OK))
+		return;
+	fprintf(stderr,
+		"vfio-bpfctl: vfio-bpfd cannot read %s, which this command can: under its "
+		"unit, /home, /root and /run/user are hidden and /tmp and /var/tmp are its own.  "
+		"Put the object where the daemon reads it (e.g. /usr/local/lib/vfio-pci-bpf), or "
+		"attach with --no-daemon\n",
+		object);
+}
+
 int vpb_daemon_attach(const struct vpb_policy_opts *opts)
 {
 	struct json_object *answer = vpb_daemon_ask(attach_request(opts)), *entry;
@@ -137,6 +158,8 @@ int vpb_daemon_attach(const struct vpb_policy_opts *opts)
 	if (!answer)
 		return -1;
 	ret = outcome(answer, "attach");
+	if (ret)
+		explain_unreadable(answer, opts->object);
 	if (!ret && json_object_object_get_ex(answer, "attach", &entry))
 		printf("attached %s through vfio-bpfd: a runtime entry, pinned at %s "
 		       "(vfio-bpfctl detach %s)\n",

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +247,7 @@ static void say_if_pending(uint32_t target)
 static int cmd_attach(int argc, char **argv)
 {
 	struct vpb_policy_opts o = {};
+	char object[PATH_MAX];
 	const char *pin = NULL;
 	struct vpb_loaded p;
 	int events = 0, ret;
@@ -253,6 +255,12 @@ static int cmd_attach(int argc, char **argv)
 
 	if (parse_policy_args(argc, argv, &o, &pin, &events))
 		return usage();
+	/* The daemon runs elsewhere (in /, in a sandbox): it gets the object's full path. */
+	if (!realpath(o.object, object)) {
+		fprintf(stderr, "vfio-bpfctl: %s: %s\n", o.object, strerror(errno));
+		return 1;
+	}
+	o.object = object;
 	/* A pin of one's own, or an event stream, is vfio-bpfctl's alone. */
 	ret = pin || events ? -1 : vpb_daemon_attach(&o);
 	if (ret >= 0) {
@@ -299,6 +307,7 @@ static int cmd_swap(int argc, char **argv)
 
 static int cmd_detach(int argc, char **argv)
 {
+	char why[PATH_MAX + 128];
 	struct statfs fs;
 	int ret;
 
@@ -315,9 +324,13 @@ static int cmd_detach(int argc, char **argv)
 			argv[1], vpb_daemon_socket, vpb_no_daemon ? " (--no-daemon)" : "");
 		return 1;
 	}
-	/* Only ever remove a pin, never some other file. */
+	/* Only ever remove a policy's pin, never another file or another project's object. */
 	if (statfs(argv[1], &fs) || fs.f_type != BPF_FS_MAGIC) {
 		fprintf(stderr, "vfio-bpfctl: %s is not a pinned link in bpffs\n", argv[1]);
+		return 1;
+	}
+	if (vpb_pinned_policy(argv[1], why, sizeof(why)) != 1) {
+		fprintf(stderr, "vfio-bpfctl: %s: not removed\n", why);
 		return 1;
 	}
 	if (unlink(argv[1])) {
