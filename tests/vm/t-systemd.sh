@@ -146,6 +146,8 @@ check_eq "...and saw no device" "inactive" \
 	"$(systemctl is-active libvirtd.service)$(test -e /run/libvirtd-saw && echo ', yet it ran')"
 rm /run/systemd/system/$UNIT.d/zz-broken.conf
 systemctl daemon-reload
+# Stopped, not only reset: a restart systemd scheduled for the failed daemon may run meanwhile.
+systemctl stop $UNIT
 systemctl reset-failed $UNIT
 # No policy left attached: what libvirtd sees, the daemon attached before it started.
 rm -rf /sys/fs/bpf/vfio-pci-bpf
