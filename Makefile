@@ -13,8 +13,18 @@ KBUILD_IN := $(if $(KROOT),tools/buildroot.sh $(KROOT) run)
 # Module BTF split on the vmlinux built against, not on a distilled base
 # (kernel/compat.h says why); kernel/dkms.conf passes the same.
 KBUILD_BTF := MODULE_PAHOLE_FLAGS= RESOLVE_BTFIDS_FLAGS=
-# Module build tree: the running kernel's headers if present, else the test kernel's.
-KDIR ?= $(if $(and $(if $(KROOT),,y),$(wildcard /lib/modules/$(shell uname -r)/build)),/lib/modules/$(shell uname -r)/build,/lib/modules/$(KVER)/build)
+# Module build tree: the running kernel's headers, or a trixie KVER's tree
+# in the build root.  Without either and without KDIR the module is not
+# built (make install would put a module for another kernel under that
+# kernel's /lib/modules); check, demo and bench name the test kernel's
+# themselves (test-build).
+RUNNING_KDIR ?= /lib/modules/$(shell uname -r)/build
+KDIR ?= $(if $(KROOT),/lib/modules/$(KVER)/build,$(wildcard $(RUNNING_KDIR)))
+# The module targets' first step: a clear refusal when there is no KDIR.
+need_kdir = @test -n "$(KDIR)" || { echo "make: no headers of the running kernel \
+	($(RUNNING_KDIR)) and no KDIR: install linux-headers-$$(uname -r), or build for another \
+	kernel with KDIR=/lib/modules/VERSION/build (make check and make demo build for the test \
+	kernel, $(KVER), themselves)" >&2; exit 1; }
 CLANG ?= $(shell command -v clang-19 || command -v clang)
 CC ?= gcc
 PREFIX ?= /usr/local
@@ -57,13 +67,14 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 KERNEL_SRCS := $(wildcard kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild) include/vfio_pci_bpf.h
 
-.PHONY: all module native bpf loader tools unit deps check check-run check-fresh check-kernels demo demo-run \
-	install install-userspace install-dkms clean vm-shell bench help
+.PHONY: all module native bpf loader tools unit deps build-deps check check-run check-fresh check-kernels \
+	test-build demo demo-run install install-userspace install-dkms clean vm-shell bench help
 all: module native bpf loader tools
 
 help:
 	@echo "make            build module, BPF objects, daemon and tools into $(BUILD)"
-	@echo "make deps       install what the project needs from Debian"
+	@echo "make deps       install what the project needs from Debian (tests included)"
+	@echo "make build-deps only what make and make install need (a production host)"
 	@echo "make check      run unit tests and the VM suite (TESTS=\"hooks ...\": those VM tests)"
 	@echo "make check-fresh    make deps, make and the unit tests in a fresh Debian 12 root"
 	@echo "make check-kernels  the suite on every kernel tools/kernels.sh lists, as a table"
@@ -78,11 +89,12 @@ help:
 # The kernel tree the module was last built against: a different KDIR
 # (another KVER) rebuilds it even when no source changed.
 KDIR_STAMP := $(BUILD)/kernel/.kdir
-$(shell mkdir -p $(BUILD)/kernel && [ "$$(cat $(KDIR_STAMP) 2>/dev/null)" = "$(KDIR)" ] || \
-	echo "$(KDIR)" >$(KDIR_STAMP))
+$(shell mkdir -p $(BUILD)/kernel && [ -e $(KDIR_STAMP) ] && \
+	[ "$$(cat $(KDIR_STAMP))" = "$(KDIR)" ] || echo "$(KDIR)" >$(KDIR_STAMP))
 
 module: $(BUILD)/kernel/vfio_pci_bpf.ko
 $(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS) $(KDIR_STAMP)
+	$(need_kdir)
 	@test -d "$(KROOT)$(KDIR)" || { echo "no kernel build tree at KDIR=$(KROOT)$(KDIR) (run 'make deps')"; exit 1; }
 	@mkdir -p $(BUILD)/kernel
 	@for f in kernel/*.c kernel/*.h kernel/*.mk kernel/Kbuild; do ln -sf $(CURDIR)/$$f $(BUILD)/kernel/; done
@@ -93,6 +105,7 @@ $(BUILD)/kernel/vfio_pci_bpf.ko: $(KERNEL_SRCS) $(KDIR_STAMP)
 NATIVE_KO := $(BUILD)/tests/native/vfio_pci_native.ko
 native: $(NATIVE_KO)
 $(NATIVE_KO): tests/native/vfio_pci_native.c tests/native/Kbuild kernel/compat.h kernel/compat.mk $(KDIR_STAMP)
+	$(need_kdir)
 	@mkdir -p $(@D)
 	@ln -sf $(CURDIR)/tests/native/vfio_pci_native.c $(CURDIR)/tests/native/Kbuild $(@D)/
 	$(Q)$(KBUILD_IN) $(MAKE) --no-print-directory -C $(KDIR) M=$(@D) VPB_KERNEL=$(CURDIR)/kernel \
@@ -128,9 +141,10 @@ $(BPFD): $(wildcard loader/vfio-bpfd/*.c loader/vfio-bpfd/*.h) $(LOADER_DEPS)
 
 # --- userspace tools -----------------------------------------------------
 tools: $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(BPFTOOL)
+# Optional: the tests need it, an install puts it aside when it is there.
 $(BPFTOOL): tools/bpftool/build.sh $(wildcard tools/bpftool/*.patch)
 	$(call say,CP,$@)
-	$(Q)tools/bpftool/build.sh --cached $@
+	$(Q)tools/bpftool/build.sh --cached $@ || echo "  (no patched bpftool: the tests need it)"
 $(BUILD)/tools/vfio-client: $(wildcard tools/vfio-client/*.c tools/vfio-client/*.h) loader/lib/bdf.c loader/lib/bdf.h
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
@@ -200,13 +214,20 @@ $(BUILD)/tests/unit/test_%: tests/unit/test_%.c $(wildcard tools/vfio-client/*.h
 deps:
 	@KVER=$(if $(filter command line environment,$(origin KVER)),$(KVER),) BUILD=$(BUILD) \
 		tools/deps.sh >/dev/null
+# What make and make install need on a host that only runs the driver: no
+# QEMU, no test kernel, no patched bpftool.
+build-deps:
+	@tools/deps.sh --build
 
 # check and demo install deps first, then rebuild against the test kernel.
 check: deps
 	@$(MAKE) --no-print-directory check-run
-check-run:
+# Everything, the module built for the test kernel (KVER) whatever runs here.
+test-build:
 	@$(MAKE) --no-print-directory all unit KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
 	@echo $(KVER) >$(BUILD)/kver
+check-run:
+	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) KVER=$(KVER) tests/run-all.sh $(TESTS)
 
 # A fresh Debian 12 machine (debootstrap): make deps, make, unit tests.
@@ -220,8 +241,7 @@ check-kernels:
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
 demo-run:
-	@$(MAKE) --no-print-directory all KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
-	@echo $(KVER) >$(BUILD)/kver
+	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh -- tests/vm/demo.sh
 
 # Per-operation cost of every configuration, then 64 devices; in guest
@@ -234,14 +254,13 @@ BENCH_VM = BUILD=$(BUILD) KVER=$(KVER) VM_DEBUG=0 BENCH_CLOCK=$(BENCH_CLOCK) \
 ICOUNT_ARGS = $(if $(filter icount,$(BENCH_CLOCK)),-icount shift=0$(,)sleep=off)
 , := ,
 bench: deps
-	@$(MAKE) --no-print-directory all unit KDIR=/lib/modules/$(KVER)/build BUILD=$(BUILD)
-	@echo $(KVER) >$(BUILD)/kver
+	@$(MAKE) --no-print-directory test-build
 	@$(BENCH_VM) VM_QEMU_ARGS="$(ICOUNT_ARGS)" tests/vm/run.sh -- tools/bench.sh
 	@$(BENCH_VM) VM_QEMU_ARGS="$(ICOUNT_ARGS) $$(tools/bench-scale.sh --qemu-args)" \
 		tests/vm/run.sh -- tools/bench-scale.sh
 
-vm-shell: all
-	@echo $(KVER) >$(BUILD)/kver
+vm-shell:
+	@$(MAKE) --no-print-directory test-build
 	@BUILD=$(BUILD) KVER=$(KVER) tests/vm/run.sh --shell
 
 # --- install -------------------------------------------------------------
@@ -268,7 +287,8 @@ install-userspace: bpf loader tools
 	install -m 0755 $(patsubst %,$(BUILD)/tools/%,$(TOOLS)) $(BPFD) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/
 	install -m 0644 include/vfio_pci_bpf.h $(DESTDIR)$(PREFIX)/include/
-	install -D -m 0755 $(BPFTOOL) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/bin/bpftool
+	if [ -x $(BPFTOOL) ]; then \
+		install -D -m 0755 $(BPFTOOL) $(DESTDIR)$(PREFIX)/lib/vfio-pci-bpf/bin/bpftool; fi
 	install -d $(DESTDIR)/etc/vfio-pci-bpf/policies.d $(DESTDIR)/etc/systemd/system \
 		$(DESTDIR)$(PREFIX)/share/doc/vfio-pci-bpf/examples
 	sed 's|@PREFIX@|$(PREFIX)|g' loader/vfio-bpfd/vfio-bpfd.service \

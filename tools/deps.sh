@@ -9,18 +9,28 @@
 # root (tools/buildroot.sh, under $BUILD/roots) and its image and modules
 # unpacked under $BUILD/kernels/KVER for the test VM.  It also builds,
 # once per machine, the patched bpftool (tools/bpftool/build.sh).
+#
+# usage: deps.sh            everything, the tests' needs included (make deps)
+#        deps.sh --build    only what make and make install need, with the
+#                           running kernel's headers (make build-deps): no
+#                           QEMU, test kernel or patched bpftool
+#        deps.sh --build --print   the packages --build wants, one a line
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(realpath -m "${BUILD:-$here/../build}")
 
 BACKPORTS_LIST=/etc/apt/sources.list.d/vfio-pci-bpf-backports.sources
-# Host tools and libraries; the versions that matter come from backports.
-BASE_PKGS=(make gcc clang-19 libelf-dev zlib1g-dev pkg-config pahole
-	busybox-static cpio xz-utils kmod pciutils libcmocka-dev libjson-c-dev
-	libudev-dev libinih-dev libsystemd-dev libmicrohttpd-dev python3-prometheus-client
+# What make and make install need; the versions that matter come from backports.
+BUILD_PKGS=(make gcc clang-19 libelf-dev zlib1g-dev pkg-config pahole kmod libjson-c-dev
+	libudev-dev libinih-dev libsystemd-dev libmicrohttpd-dev)
+BUILD_BACKPORTS=(libbpf-dev)
+# What the tests need besides (the test kernel is found below).  bpftool is
+# not among them: the project builds its own (tools/bpftool).
+TEST_PKGS=(busybox-static cpio xz-utils pciutils libcmocka-dev python3-prometheus-client
 	curl dkms socat python3 util-linux systemd debootstrap)
-# bpftool is not among them: the project builds its own (tools/bpftool).
-BACKPORT_PKGS=(qemu-system-x86 libbpf-dev)
+TEST_BACKPORTS=(qemu-system-x86)
+BASE_PKGS=("${BUILD_PKGS[@]}" "${TEST_PKGS[@]}")
+BACKPORT_PKGS=("${TEST_BACKPORTS[@]}" "${BUILD_BACKPORTS[@]}")
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 
@@ -114,12 +124,54 @@ version_at_least() { dpkg --compare-versions "$1" ge "$2"; }
 
 installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 
-backports_current() {
-	local q l
-	q=$(installed_version qemu-system-x86)
+libbpf_current() {
+	local l
 	l=$(installed_version libbpf-dev)
-	[ -n "$q" ] && version_at_least "$q" 1:10 &&
-		[ -n "$l" ] && version_at_least "$l" 1:1.4
+	[ -n "$l" ] && version_at_least "$l" 1:1.4
+}
+
+backports_current() {
+	local q
+	q=$(installed_version qemu-system-x86)
+	[ -n "$q" ] && version_at_least "$q" 1:10 && libbpf_current
+}
+
+# The packages make and make install need from bookworm, the running
+# kernel's headers among them when the archive has them.
+build_pkgs() {
+	local headers
+	headers=linux-headers-$(uname -r)
+	printf '%s\n' "${BUILD_PKGS[@]}"
+	if [ -e "/lib/modules/$(uname -r)/build" ] || apt-cache show "$headers" >/dev/null 2>&1; then
+		echo "$headers"
+	fi
+}
+
+# deps.sh --build [--print]: a production host's needs, and nothing for the tests.
+build_main() {
+	local missing
+	if [ "${1:-}" = --print ]; then
+		build_pkgs
+		printf '%s\n' "${BUILD_BACKPORTS[@]}"
+		return
+	fi
+	enable_backports
+	lists_fresh || apt_update_once
+	if [ ! -e "/lib/modules/$(uname -r)/build" ] &&
+		! apt-cache show "linux-headers-$(uname -r)" >/dev/null 2>&1; then
+		log "no linux-headers-$(uname -r) in the archive: build the module with KDIR=<its build tree>"
+	fi
+	# shellcheck disable=SC2046
+	missing=$(missing_pkgs $(build_pkgs))
+	if [ -n "${missing// /}" ] || ! libbpf_current; then
+		apt_update_once
+		log "installing:$(echo $missing | tr '\n' ' ') ${BUILD_BACKPORTS[*]}"
+		# shellcheck disable=SC2086
+		[ -z "${missing// /}" ] || apt_install $missing
+		apt_install -t bookworm-backports "${BUILD_BACKPORTS[@]}"
+	fi
+	libbpf_current || { log "libbpf-dev >= 1.4 is required"; exit 1; }
+	log "make and make install have what they need"
 }
 
 # trixie_kernel KVER: headers in the trixie build root, image and modules
@@ -187,6 +239,11 @@ bookworm_kernel() {
 }
 
 main() {
+	if [ "${1:-}" = --build ]; then
+		shift
+		build_main "$@"
+		return
+	fi
 	enable_backports
 	local kver=${KVER:-}
 	if [ -z "$kver" ]; then

@@ -33,6 +33,24 @@ for page in vfio-bpfctl vfio-bpfd; do
 		"MANWIDTH=80 man -l '$root/usr/local/share/man/man8/$page.8' 2>&1 | grep -q '^EXIT STATUS'"
 done
 
+# A host that never ran make deps: no patched bpftool, no test kernel.
+check "without a patched bpftool, build.sh says to run make deps" sh -c \
+	"BPFTOOL_CACHE='$root/none' '$repo/tools/bpftool/build.sh' --cached '$root/bpftool' 2>&1 |
+	grep -q \"no patched bpftool built on this machine yet: run 'make deps'\""
+check "...and make install-userspace installs all the rest" env BPFTOOL_CACHE="$root/none" \
+	make -s -C "$repo" BUILD="$BUILD" BPFTOOL="$root/bpftool" DESTDIR="$root/nobpftool" \
+	PREFIX=/usr/local install-userspace
+check "...the daemon and the CLI, without bpftool" sh -c "test -x '$root/nobpftool/usr/local/bin/vfio-bpfd' &&
+	test -x '$root/nobpftool/usr/local/bin/vfio-bpfctl' &&
+	test ! -e '$root/nobpftool/usr/local/lib/vfio-pci-bpf/bin/bpftool'"
+check "without the running kernel's headers or KDIR, the module is refused, saying why" sh -c \
+	"! make -s -C '$repo' BUILD='$root/build' RUNNING_KDIR='$root/none' module 2>'$root/module.err' &&
+	grep -q 'no headers of the running kernel ($root/none) and no KDIR' '$root/module.err'"
+build_deps=$("$repo/tools/deps.sh" --build --print | paste -sd' ')
+check "make build-deps wants what make and make install need, no QEMU, test kernel or test tools" sh -c \
+	"echo ' $build_deps ' | grep -q ' libbpf-dev ' && ! echo ' $build_deps ' |
+	grep -qE ' (qemu-system-x86|busybox-static|libcmocka-dev|linux-image-[^ ]*) '"
+
 # complete WORDS...: what bash completion offers for the last word.
 complete_words() {
 	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _vfio_bpfctl

@@ -24,8 +24,10 @@ log() { printf 'bpftool: %s\n' "$*" >&2; }
 patches=("$here"/0*.patch)
 sum=$(cat "${patches[@]}" | sha256sum | cut -c1-12)
 
-# The newest one built with these patches, for --cached.
-newest_build() { ls -d "$cache"/bpftool-*-"$sum"/bpftool 2>/dev/null | sort -V | tail -n1; }
+# The newest one built with these patches, for --cached; nothing when none
+# (without failing: under set -e and pipefail that would end the script
+# before it says what to do).
+newest_build() { ls -d "$cache"/bpftool-*-"$sum"/bpftool 2>/dev/null | sort -V | tail -n1 || true; }
 
 if [ "$cached_only" = 1 ]; then
 	built=$(newest_build)
