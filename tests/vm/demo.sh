@@ -74,7 +74,7 @@ echo "  migration flags (VFIO_DEVICE_FEATURE_MIGRATION): $(op "$EDU_A" mig-flags
 "$CLIENT" "$EDU_A" bar-write 0 0x04 4 0x12345678 bar-write 0 0x08 4 5 bar-write 0 0x80 8 0x1000 \
 	mig-set STOP_COPY mig-read "$SCRATCH/edu.mig" mig-set RUNNING >/dev/null
 echo "  source: wrote liveness 0x12345678, factorial 5, DMA source 0x1000; saved $(stat -c %s "$SCRATCH/edu.mig") bytes:"
-python3 "$REPO/tests/vm/migstream.py" "$SCRATCH/edu.mig" show | fold -w 76 | sed 's/^/    /'
+python3 "$REPO/tests/vm/migstream.py" "$SCRATCH/edu.mig" show | fmt -s -w 76 | sed 's/^/    /'
 echo "  destination: $("$CLIENT" "$EDU_B" mig-set RESUMING mig-write "$SCRATCH/edu.mig" mig-set RUNNING \
 	bar-read 0 0x04 4 bar-read 0 0x08 4 bar-read 0 0x80 8 | tail -n3 | sed 's/bar-read 0 //' | paste -sd, | sed 's/,/, /g')"
 python3 "$REPO/tests/vm/migstream.py" "$SCRATCH/edu.mig" flip 0 "$SCRATCH/bad.mig"
