@@ -19,6 +19,7 @@ OPs, run in order (OFF and VAL are integers; 0x... for hex):
     cfg8 OFF, cfg16 OFF, cfg32 OFF          read config space, print hex
     wcfg8 OFF VAL, wcfg16 OFF VAL, wcfg32 OFF VAL
     readq ADDR, writeq ADDR VAL   guest RAM (a guest-physical address)
+    fill ADDR SIZE BYTE           set SIZE bytes of guest RAM at ADDR to BYTE
 
 Exit status: 0, 1 when an OP fails (no such device, QEMU answered FAIL),
 2 on bad usage, 3 when QEMU gives no answer within QTEST_TIMEOUT seconds
@@ -96,6 +97,9 @@ class QTest:
     def writeq(self, addr, val): self._out("writeq", addr, val)
     def readl(self, addr): return self._in("readl", addr)
     def readq(self, addr): return self._in("readq", addr)
+
+    def memset(self, addr, size, byte):
+        self.cmd("memset", "0x%x" % addr, "0x%x" % size, "0x%x" % (byte & 0xff))
 
 
 class PciFunction:
@@ -190,7 +194,7 @@ class Script:
 
     ARITY = {"setup": 2, "find": 1, "bar0": 0, "r32": 1, "r64": 1,
              "w32": 2, "w64": 2, "cfg8": 1, "cfg16": 1, "cfg32": 1,
-             "wcfg8": 2, "wcfg16": 2, "wcfg32": 2, "readq": 1, "writeq": 2}
+             "wcfg8": 2, "wcfg16": 2, "wcfg32": 2, "readq": 1, "writeq": 2, "fill": 3}
 
     def __init__(self, qt):
         self.qt, self.func, self.base = qt, None, None
@@ -201,6 +205,9 @@ class Script:
             return
         if op == "writeq":
             self.qt.writeq(int(args[0], 0), int(args[1], 0) & 0xffffffffffffffff)
+            return
+        if op == "fill":
+            self.qt.memset(*(int(a, 0) for a in args))
             return
         if op in ("setup", "find"):
             self.func = find(self.qt, *parse_ids(args[0]))

@@ -12,6 +12,9 @@ BAR=0xfe000000
 # Guest RAM the DMA test writes through edu; below edu's 28-bit DMA mask.
 RAM_SRC=0x100000
 RAM_DST=0x200000
+# Guest RAM (of 64 MiB) filled as a running guest's would be, above those.
+RAM_FILL=0x400000
+RAM_FILL_SIZE=0x3800000
 
 python3 "$REPO/tests/vm/halt-bios.py" "$SCRATCH/halt.bin"
 qemus=()
@@ -77,19 +80,42 @@ stop auto
 start src "$EDU_A" ",enable-migration=on"
 check "source QEMU (enable-migration=on) realizes A and the guest programs it" program src
 check_eq "the guest reads its values back" "$WANT" "$(regs src)"
-check "QEMU migrates the stopped VM to a file" $MIGRATE save "$SCRATCH/src-qmp.sock" \
-	"$SCRATCH/vm.mig"
+
+# What does not converge fails at once, saying why, and leaves the source as it was.
+timeout 300 $MIGRATE save "$SCRATCH/src-qmp.sock" "$SCRATCH/nc.mig" --switchover-bandwidth 1048576 \
+	--downtime-ms 1 >"$SCRATCH/nc.out" 2>&1
+check_eq "a migration set up not to converge is cancelled (status 1, not a timeout)" 1 "$?"
+check "...after a few passes, saying why and what it takes" grep -qE \
+	"cancelled: it does not converge: [0-9]+ passes since .* takes a downtime-limit of at least [0-9]+ ms" \
+	"$SCRATCH/nc.out"
+grep -o "it does not converge: [0-9]* passes" "$SCRATCH/nc.out" | sed 's/^/    /'
+rm -f "$SCRATCH/nc.mig"
+mkdir "$SCRATCH/small"
+mount -t tmpfs -o size=96M tmpfs "$SCRATCH/small"
+$MIGRATE save "$SCRATCH/src-qmp.sock" "$SCRATCH/small/vm.mig" >"$SCRATCH/small.out" 2>&1
+check "a migration into a filesystem without room for twice the RAM is not started" grep -q \
+	"not started: $SCRATCH/small/vm.mig's filesystem has 96 MiB free, less than twice the guest's 64 MiB of RAM" \
+	"$SCRATCH/small.out"
+umount "$SCRATCH/small"
+check_eq "...and the source's device is as it was" "$WANT" "$(regs src)"
+
+# Guest RAM that is not zero, as a guest's is: the migration sends it.
+qt src fill $RAM_FILL $RAM_FILL_SIZE 0x5a
+$MIGRATE save "$SCRATCH/src-qmp.sock" "$SCRATCH/vm.mig" >"$SCRATCH/save.out" 2>&1
+check "QEMU migrates the stopped VM to a file, converging by design" grep -qx completed \
+	"$SCRATCH/save.out"
+sed -n 's/^figures: /    stopped VM: /p' "$SCRATCH/save.out"
 check "the file carries edu_migrate's stream" grep -qa "VPBM....edu_migrate" "$SCRATCH/vm.mig"
 check "the source continues" $QMP "$SCRATCH/src-qmp.sock" cont
 check_eq "...with its device as it was" "$WANT" "$(regs src)"
 
 # A stream corrupted in the file: the destination's device refuses it.
-python3 - "$SCRATCH/vm.mig" "$SCRATCH/bad.mig" <<'EOF'
-import sys
-data = bytearray(open(sys.argv[1], "rb").read())
-at = data.index(b"VPBM") + 56 + 4  # a payload byte behind the header
-data[at] ^= 0xFF
-open(sys.argv[2], "wb").write(data)
+cp "$SCRATCH/vm.mig" "$SCRATCH/bad.mig"
+python3 - "$SCRATCH/bad.mig" <<'EOF'
+import mmap, sys
+with open(sys.argv[1], "r+b") as f, mmap.mmap(f.fileno(), 0) as data:
+    at = data.find(b"VPBM") + 56 + 4  # a payload byte behind the header
+    data[at] ^= 0xFF
 EOF
 echo "vfio-pci-bpf test: loading bad.mig" >/dev/kmsg
 start bad "$EDU_B" ",enable-migration=on" -incoming defer
@@ -116,6 +142,7 @@ stop src
 saves=$(counter "$EDU_A" hook.mig_save.calls)
 start live "$EDU_A" ",enable-migration=on"
 program live >/dev/null
+qt live fill $RAM_FILL $RAM_FILL_SIZE 0x5a
 qt live find 1234:11e8 writeq $RAM_SRC 0x0123456789abcdef writeq $((RAM_SRC + 8)) 0x1122334455667788 \
 	w64 0x80 $RAM_SRC w64 0x88 0x40000 w64 0x90 16 w64 0x98 1 >/dev/null
 eventually 10 test "$(qt live find 1234:11e8 r64 0x98)" = 0x0000000000000000
@@ -123,7 +150,8 @@ $QMP "$SCRATCH/live-qmp.sock" cont >/dev/null
 $MIGRATE save "$SCRATCH/live-qmp.sock" "$SCRATCH/live.mig" --max-bandwidth 65536 --during \
 	"$QTEST $SCRATCH/live-qtest.sock find 1234:11e8 w64 0x80 0x40000 w64 0x88 $RAM_DST w64 0x90 16 w64 0x98 3" \
 	>"$SCRATCH/live.out" 2>&1
-sed 's/^/    /' "$SCRATCH/live.out"
+grep -v '^figures: ' "$SCRATCH/live.out" | sed 's/^/    /'
+sed -n 's/^figures: /    running VM: /p' "$SCRATCH/live.out"
 check "the running VM migrates" grep -q "^completed" "$SCRATCH/live.out"
 check "the guest's DMA ran during pre-copy" grep -q "during: done in active" "$SCRATCH/live.out"
 check_eq "QEMU took edu_migrate's pre-copy record while the VM ran, then the final one" \
