@@ -29,8 +29,8 @@ int BPF_PROG(probe_attach, struct vfio_pci_bpf_dev *dev)
 	report[0] = vfio_pci_bpf_bar_read(dev, 0, status_offset, 4, &v);
 	report[2] = vfio_pci_bpf_config_write(dev, raw_offset, 4, 0);
 	report[3] = vfio_pci_bpf_config_read(dev, 0, 2, &v);
-	report[1] = vfio_pci_bpf_bar_poll(dev, 0, status_offset, VFIO_PCI_BPF_POLL_MATCH(0, 0),
-					  1000);
+	report[1] =
+		vfio_pci_bpf_bar_poll(dev, 0, status_offset, VFIO_PCI_BPF_POLL_MATCH(0, 0), 1000);
 	return 0;
 }
 

@@ -37,8 +37,8 @@ struct stall {
 	const char *what;
 	struct vc_dev *dev;
 	uint32_t cfg_off; /* config write: where */
-	void *page; /* the faulting buffer */
-	ssize_t ret; /* bytes, or -errno */
+	void *page;	  /* the faulting buffer */
+	ssize_t ret;	  /* bytes, or -errno */
 	pthread_t thread;
 };
 
@@ -127,7 +127,9 @@ int main(int argc, char **argv)
 	for (i = 2; i < argc && n < 2; i++) {
 		struct stall *s = &stalls[n];
 
-		*s = (struct stall){ .what = argv[i], .dev = &dev, .page = (char *)area + n * PAGE };
+		*s = (struct stall){ .what = argv[i],
+				     .dev = &dev,
+				     .page = (char *)area + n * PAGE };
 		if (!strcmp(argv[i], "cfg-write") && i + 1 < argc) {
 			s->cfg_off = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "mig-read")) {
