@@ -44,7 +44,7 @@ check "...the daemon and the CLI, without bpftool" sh -c "test -x '$root/nobpfto
 	test -x '$root/nobpftool/usr/local/bin/vfio-bpfctl' &&
 	test ! -e '$root/nobpftool/usr/local/lib/vfio-pci-bpf/bin/bpftool'"
 check "without the running kernel's headers or KDIR, the module is refused, saying why" sh -c \
-	"! env -u KVER make -s -C '$repo' BUILD='$root/build' RUNNING_KDIR='$root/none' module 2>'$root/module.err' &&
+	"! env -u KVER -u MAKEFLAGS -u MAKELEVEL make -s -C '$repo' BUILD='$root/build' RUNNING_KDIR='$root/none' module 2>'$root/module.err' &&
 	grep -q 'no headers of the running kernel ($root/none) and no KDIR' '$root/module.err'"
 build_deps=$("$repo/tools/deps.sh" --build --print | paste -sd' ')
 check "make build-deps wants what make and make install need, no QEMU, test kernel or test tools" sh -c \
