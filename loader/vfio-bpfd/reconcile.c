@@ -69,11 +69,11 @@ static int load(const struct bpfd_entry *e, const struct bpfd_object *obj, struc
 	return 0;
 }
 
+/* The record's file and digest; its match is the loaded policy's (loaded_match). */
 static void record_for(const struct bpfd_entry *e, const struct bpfd_object *obj,
 		       struct bpfd_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
-	bpfd_entry_match(e, rec->match, sizeof(rec->match));
 	snprintf(rec->file, sizeof(rec->file), "%s", e->file);
 	bpfd_entry_digest(e, obj, rec->digest);
 }
@@ -241,6 +241,7 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 	struct vpb_loaded p;
 	char err[2048];
 	int pinned = observed(paths, e, &have), ret;
+	bool same_match;
 
 	if (pinned < 0) {
 		sum->failed++;
@@ -264,7 +265,8 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 		return;
 	}
 	loaded_match(&p, want.match, sizeof(want.match));
-	if (pinned && !strcmp(have.match, want.match))
+	same_match = pinned && !strcmp(have.match, want.match);
+	if (same_match)
 		ret = swap(paths, e, &p, &want, err, sizeof(err));
 	else if (pinned)
 		ret = replace(paths, e, &p, &want, &have, err, sizeof(err));
@@ -277,7 +279,7 @@ static void one_entry(const struct bpfd_paths *paths, const struct bpfd_entry *e
 		return;
 	}
 	/* Its match changed: the devices it leaves and joins saw a detach and an attach. */
-	if (pinned && !strcmp(have.match, want.match))
+	if (same_match)
 		sum->swapped++, bpfd_info("swapped %s (%s)", e->name, e->object);
 	else if (pinned)
 		sum->replaced++, bpfd_info("replaced %s (%s, %s)", e->name, e->object, want.match);
