@@ -128,9 +128,14 @@ def converge(mon, ram, switchover_bw, downtime_ms):
     return downtime_ms
 
 
-def free_bytes(path):
+def short_of_room(path, ram):
+    """Why @path's filesystem cannot take the passes of a save, or None."""
     st = os.statvfs(os.path.dirname(path))
-    return st.f_bavail * st.f_frsize
+    free = st.f_bavail * st.f_frsize
+    if free >= 2 * ram:
+        return None
+    return ("%s's filesystem has %d MiB free, less than twice the guest's %d MiB of RAM, "
+            "which every pass re-sends" % (path, free // MIB, ram // MIB))
 
 
 class Watch:
@@ -147,12 +152,8 @@ class Watch:
 
     def check(self, info):
         passes = info.get("ram", {}).get("dirty-sync-count", 0)
-        why = None
-        if free_bytes(self.path) < 2 * self.ram:
-            why = ("%s's filesystem has %d MiB free, less than twice the guest's %d MiB of RAM, "
-                   "which every pass re-sends" % (self.path, free_bytes(self.path) // MIB,
-                                                 self.ram // MIB))
-        elif self.first_pass is not None and passes - self.first_pass > self.max_passes:
+        why = short_of_room(self.path, self.ram)
+        if not why and self.first_pass is not None and passes - self.first_pass > self.max_passes:
             bw, downtime = self.settings
             need = -(-self.ram * 1000 // bw)
             beyond = (", beyond QEMU's %d ms: give avail-switchover-bandwidth the link's real "
@@ -199,9 +200,9 @@ def save(mon, path, bandwidth=None, during=None, switchover_bw=64 * MIB, downtim
          max_passes=4):
     ram = mon.execute("query-memory-size-summary")["base-memory"]
     watch = Watch(mon, path, ram, max_passes)
-    if free_bytes(path) < 2 * ram:
-        raise Failed("not started: %s's filesystem has %d MiB free, less than twice the guest's "
-                     "%d MiB of RAM" % (path, free_bytes(path) // MIB, ram // MIB))
+    why = short_of_room(path, ram)
+    if why:
+        raise Failed("not started: " + why)
     mon.execute("migrate-set-capabilities",
                 {"capabilities": [{"capability": "events", "state": True}]})
     if bandwidth:
